@@ -1,0 +1,330 @@
+/* imapfe-dataplane settings table: see dp_config.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imapfe/err.h"
+#include "dp_config.h"
+
+/* Matches the RTE_MAX_LCORE of Debian's DPDK build; EAL re-checks. */
+#define IFE_DP_MAX_LCORE 128
+
+enum setting_type { T_STR, T_IP4, T_U32, T_U16, T_BOOL, T_HUGE, T_LCORES };
+
+struct setting {
+	const char *key;
+	enum setting_type type;
+	size_t off;
+	size_t size;    /* for strings: buffer size */
+	uint32_t min, max;
+	const char *help;
+};
+
+#define F(field) offsetof(struct ife_dp_config, field)
+#define S(field) sizeof(((struct ife_dp_config *)0)->field)
+
+static const struct setting settings[] = {
+	{"port", T_STR, F(port), S(port), 1, 0,
+	 "DPDK vdev of the port, e.g. net_af_packet0,iface=ife-s0 (required)"},
+	{"ip", T_IP4, F(ip4), 0, 0, 0, "IPv4 address of the dataplane (required)"},
+	{"lcores", T_LCORES, F(lcores), S(lcores), 1, 0,
+	 "EAL lcore list; the first is the main lcore, the others are "
+	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
+	 "on the main lcore [0]"},
+	{"mbufs", T_U32, F(mbufs), 0, 1023, 1u << 24, "mbufs in the pool [8191]"},
+	{"rx-desc", T_U16, F(rx_desc), 0, 64, 16384, "RX descriptors per queue [1024]"},
+	{"tx-desc", T_U16, F(tx_desc), 0, 64, 16384, "TX descriptors per queue [1024]"},
+	{"burst", T_U16, F(burst), 0, 1, 256, "RX/TX burst size [32]"},
+	{"huge", T_HUGE, F(huge), 0, 0, 0,
+	 "hugepages: auto (use when reserved, else --no-huge), on, off [auto]"},
+	{"mem-mb", T_U32, F(mem_mb), 0, 64, 1u << 20,
+	 "memory in MB when running without hugepages [256]"},
+	{"idle-sleep-us", T_U32, F(idle_sleep_us), 0, 0, 1000000,
+	 "sleep this long after 64 empty polls; 0 = busy poll [0]"},
+	{"arp-max-age", T_U32, F(arp_max_age_s), 0, 1, 86400,
+	 "seconds an ARP cache entry stays valid [300]"},
+	{"stats-file", T_STR, F(stats_file), S(stats_file), 0, 0,
+	 "write JSON counters here every second and at exit [stdout at exit]"},
+	{"log-level", T_STR, F(log_level), S(log_level), 1, 0,
+	 "EAL log level: emergency..debug [warning]"},
+	{"garp", T_BOOL, F(garp), 0, 0, 0, "send a gratuitous ARP at start [on]"},
+};
+
+void
+ife_dp_config_defaults(struct ife_dp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->lcores, sizeof(cfg->lcores), "0");
+	cfg->mbufs = 8191;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+	cfg->burst = 32;
+	cfg->huge = IFE_DP_HUGE_AUTO;
+	cfg->mem_mb = 256;
+	cfg->arp_max_age_s = 300;
+	snprintf(cfg->log_level, sizeof(cfg->log_level), "warning");
+	cfg->garp = true;
+}
+
+static int __attribute__((format(printf, 4, 5)))
+fail(char *err, size_t errlen, const char *where, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s", where, msg);
+	return IFE_EUSAGE;
+}
+
+static const struct setting *
+find(const char *key)
+{
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (strcmp(settings[i].key, key) == 0)
+			return &settings[i];
+	return NULL;
+}
+
+int
+ife_dp_config_lcore_count(const char *s)
+{
+	/* EAL -l syntax: a,b,c-d (no groups). Count distinct lcores. */
+	unsigned char seen[IFE_DP_MAX_LCORE];
+	int n = 0;
+	memset(seen, 0, sizeof(seen));
+	if (*s == '\0')
+		return IFE_EUSAGE;
+	while (*s) {
+		char *end;
+		errno = 0;
+		long a = strtol(s, &end, 10);
+		if (end == s || errno || a < 0 || a >= IFE_DP_MAX_LCORE)
+			return IFE_EUSAGE;
+		long b = a;
+		s = end;
+		if (*s == '-') {
+			s++;
+			b = strtol(s, &end, 10);
+			if (end == s || errno || b < a ||
+			    b >= IFE_DP_MAX_LCORE)
+				return IFE_EUSAGE;
+			s = end;
+		}
+		for (long i = a; i <= b; i++)
+			if (!seen[i]++)
+				n++;
+		if (*s == ',') {
+			s++;
+			if (*s == '\0')
+				return IFE_EUSAGE;
+		} else if (*s != '\0') {
+			return IFE_EUSAGE;
+		}
+	}
+	return n;
+}
+
+int
+ife_dp_config_set(struct ife_dp_config *cfg, const char *key,
+		  const char *value, const char *where, char *err,
+		  size_t errlen)
+{
+	const struct setting *st = find(key);
+	if (st == NULL)
+		return fail(err, errlen, where, "unknown setting '%s'%s", key,
+			    "");
+	if (value == NULL)
+		return fail(err, errlen, where, "'%s' needs a value%s", key,
+			    "");
+	void *field = (char *)cfg + st->off;
+	char *end;
+	unsigned long v;
+
+	switch (st->type) {
+	case T_STR:
+	case T_LCORES:
+		if (strlen(value) >= st->size)
+			return fail(err, errlen, where, "'%s' is too long%s",
+				    key, "");
+		if (st->min > 0 && value[0] == '\0')
+			return fail(err, errlen, where,
+				    "'%s' must not be empty%s", key, "");
+		if (st->type == T_LCORES &&
+		    ife_dp_config_lcore_count(value) < 0)
+			return fail(err, errlen, where,
+				    "invalid lcore list '%s' (expected e.g. "
+				    "0 or 0,1 or 0-3)%s",
+				    value, "");
+		snprintf(field, st->size, "%s", value);
+		return 0;
+	case T_IP4: {
+		struct in_addr a;
+		if (inet_pton(AF_INET, value, &a) != 1)
+			return fail(err, errlen, where,
+				    "invalid IPv4 address '%s'%s", value, "");
+		const uint8_t *b = (const uint8_t *)&a.s_addr;
+		if (a.s_addr == 0 || b[0] == 127 || b[0] >= 224)
+			return fail(err, errlen, where,
+				    "'%s' is not a unicast host address%s",
+				    value, "");
+		memcpy(field, &a.s_addr, 4);
+		return 0;
+	}
+	case T_U32:
+	case T_U16: {
+		if (value[0] == '-' || value[0] == '\0')
+			goto bad_num;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || *end != '\0')
+			goto bad_num;
+		if (v < st->min || v > st->max) {
+			char range[64];
+			snprintf(range, sizeof(range), "%u..%u", st->min,
+				 st->max);
+			return fail(err, errlen, where,
+				    "value out of range (%s) for '%s'", range,
+				    key);
+		}
+		if (st->type == T_U32)
+			*(uint32_t *)field = (uint32_t)v;
+		else
+			*(uint16_t *)field = (uint16_t)v;
+		return 0;
+	bad_num:
+		return fail(err, errlen, where,
+			    "'%s' is not a non-negative integer (for '%s')",
+			    value, key);
+	}
+	case T_BOOL:
+		if (!strcmp(value, "1") || !strcmp(value, "on") ||
+		    !strcmp(value, "yes") || !strcmp(value, "true"))
+			*(bool *)field = true;
+		else if (!strcmp(value, "0") || !strcmp(value, "off") ||
+			 !strcmp(value, "no") || !strcmp(value, "false"))
+			*(bool *)field = false;
+		else
+			return fail(err, errlen, where,
+				    "'%s' is not a boolean (on/off) for '%s'",
+				    value, key);
+		return 0;
+	case T_HUGE:
+		if (!strcmp(value, "auto"))
+			cfg->huge = IFE_DP_HUGE_AUTO;
+		else if (!strcmp(value, "on"))
+			cfg->huge = IFE_DP_HUGE_ON;
+		else if (!strcmp(value, "off"))
+			cfg->huge = IFE_DP_HUGE_OFF;
+		else
+			return fail(err, errlen, where,
+				    "'%s' is not auto, on or off (for '%s')",
+				    value, key);
+		return 0;
+	}
+	return fail(err, errlen, where, "internal: bad setting type%s%s", "",
+		    "");
+}
+
+int
+ife_dp_config_parse_args(struct ife_dp_config *cfg, int argc,
+			 char *const *argv, char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			cfg->help = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+			return fail(err, errlen, arg,
+				    "unexpected argument (options are "
+				    "--KEY VALUE; see --help)%s%s",
+				    "", "");
+		char key[64];
+		const char *value = NULL;
+		const char *eq = strchr(arg + 2, '=');
+		size_t klen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		if (klen >= sizeof(key))
+			return fail(err, errlen, arg, "unknown option%s%s", "",
+				    "");
+		memcpy(key, arg + 2, klen);
+		key[klen] = '\0';
+		const struct setting *st = find(key);
+		if (st == NULL && !strncmp(key, "no-", 3) && !eq) {
+			st = find(key + 3);
+			if (st != NULL && st->type == T_BOOL) {
+				int rc = ife_dp_config_set(cfg, key + 3, "off",
+							   arg, err, errlen);
+				if (rc)
+					return rc;
+				continue;
+			}
+			st = NULL;
+		}
+		if (st == NULL)
+			return fail(err, errlen, arg,
+				    "unknown option (see --help)%s%s", "", "");
+		if (eq)
+			value = eq + 1;
+		else if (st->type == T_BOOL)
+			value = "on";
+		else if (i + 1 < argc)
+			value = argv[++i];
+		int rc = ife_dp_config_set(cfg, key, value, arg, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
+		       size_t errlen)
+{
+	if (cfg->port[0] == '\0')
+		return fail(err, errlen, "--port",
+			    "required: the DPDK vdev to use, e.g. "
+			    "net_af_packet0,iface=ife-s0%s%s",
+			    "", "");
+	if (cfg->ip4 == 0)
+		return fail(err, errlen, "--ip",
+			    "required: the dataplane's IPv4 address%s%s", "",
+			    "");
+	int n = ife_dp_config_lcore_count(cfg->lcores);
+	uint32_t workers = n > 1 ? (uint32_t)n - 1 : 1;
+	/* Each queue keeps rx_desc + tx_desc + a burst in flight. */
+	uint64_t need = (uint64_t)workers * (cfg->rx_desc + cfg->tx_desc +
+					     2u * cfg->burst) + 512;
+	if (cfg->mbufs < need) {
+		char a[32], b[32];
+		snprintf(a, sizeof(a), "%u", cfg->mbufs);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)need);
+		return fail(err, errlen, "--mbufs",
+			    "%s mbufs cannot fill the rings; need at least %s",
+			    a, b);
+	}
+	return 0;
+}
+
+void
+ife_dp_config_usage(void *fp, const char *prog)
+{
+	FILE *f = fp;
+	fprintf(f,
+		"usage: %s --port VDEV --ip ADDR [options]\n"
+		"Runs the imapfe dataplane on one DPDK port (see "
+		"docs/configuration.md).\n\noptions (also accepted as "
+		"--KEY=VALUE; booleans as --KEY / --no-KEY):\n",
+		prog);
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		fprintf(f, "  --%-15s %s\n", settings[i].key, settings[i].help);
+	fprintf(f, "  --%-15s %s\n", "help", "show this help");
+	fprintf(f, "\nexit status: 0 clean shutdown, 1 runtime error, "
+		   "2 usage error\n");
+}

@@ -1,0 +1,389 @@
+/*
+ * imapfe-dataplane: EAL and port set-up, worker launch, clean shutdown.
+ *
+ * The main lcore does set-up, then (when there are worker lcores) writes the
+ * stats file once a second and waits for SIGINT/SIGTERM; with a single lcore
+ * it runs the one worker itself. See docs/architecture.md.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "imapfe/err.h"
+#include "dp_config.h"
+#include "dp_worker.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define MAX_WORKERS 64
+
+static volatile int stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* Hugepages usable? Needs a hugetlbfs mount and enough free pages. */
+static int
+hugepages_available(uint32_t need_mb)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	int mounted = 0;
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, " hugetlbfs ") != NULL)
+				mounted = 1;
+		fclose(f);
+	}
+	if (!mounted)
+		return 0;
+	unsigned long free_pages = 0, size_kb = 0;
+	f = fopen("/proc/meminfo", "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024 >= need_mb;
+}
+
+/* For net_af_packet / net_tap: name the interface in errors early. */
+static int
+check_iface(const char *port, char *err, size_t errlen)
+{
+	const char *p = strstr(port, "iface=");
+	if (p == NULL || strncmp(port, "net_af_packet", 13) != 0)
+		return 0;
+	char name[IF_NAMESIZE + 1];
+	size_t n = strcspn(p + 6, ",");
+	if (n == 0 || n >= sizeof(name)) {
+		snprintf(err, errlen, "--port: bad iface= in '%s'", port);
+		return -1;
+	}
+	memcpy(name, p + 6, n);
+	name[n] = '\0';
+	if (if_nametoindex(name) == 0) {
+		snprintf(err, errlen,
+			 "--port: interface '%s' does not exist in this network "
+			 "namespace (run tools/lab up, and start the dataplane "
+			 "with ip netns exec ife-srv)",
+			 name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw)
+{
+	fprintf(f, "{\"workers\": %u, \"counters\": {", nw);
+	const char *sep = "";
+	for (int c = 0; c < IFE_NET_CNT_MAX; c++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < nw; i++)
+			sum += __atomic_load_n(&w[i].net.cnt[c],
+					       __ATOMIC_RELAXED);
+		fprintf(f, "%s\"%s\": %llu", sep, ife_net_counter_name(c),
+			(unsigned long long)sum);
+		sep = ", ";
+	}
+	for (int c = 0; c < IFE_DP_CNT_MAX; c++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < nw; i++)
+			sum += __atomic_load_n(&w[i].cnt[c], __ATOMIC_RELAXED);
+		fprintf(f, ", \"%s\": %llu", ife_dp_counter_name(c),
+			(unsigned long long)sum);
+	}
+	fprintf(f, "}}\n");
+}
+
+static void
+dump_stats(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
+	   unsigned nw)
+{
+	if (cfg->stats_file[0] == '\0') {
+		write_stats(stdout, w, nw);
+		fflush(stdout);
+		return;
+	}
+	/* Write then rename, so readers never see half a file. */
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cfg->stats_file);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		fprintf(stderr, "imapfe-dataplane: %s: %s\n", tmp,
+			strerror(errno));
+		return;
+	}
+	write_stats(f, w, nw);
+	if (fclose(f) == 0)
+		rename(tmp, cfg->stats_file);
+}
+
+static int
+port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
+	   struct rte_mempool *pool, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: no device info: %s", port,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		snprintf(err, errlen,
+			 "port %u (%s) has %u RX / %u TX queues but %u workers "
+			 "were asked for (for net_af_packet add qpairs=%u)",
+			 port, info.driver_name, info.max_rx_queues,
+			 info.max_tx_queues, nq, nq);
+		return -1;
+	}
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) &
+			info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: configure failed: %s", port,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t rxd = cfg->rx_desc, txd = cfg->tx_desc;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+	int sock = rte_eth_dev_socket_id(port);
+	for (uint16_t q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, rxd, (unsigned)sock, NULL,
+					    pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port, q, txd,
+						    (unsigned)sock, NULL);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %u queue %u: setup failed: %s",
+				 port, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: start failed: %s", port,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	/* The net layer filters by MAC itself; promiscuous mode lets it see
+	 * and count frames not for us instead of the PMD hiding them. */
+	rte_eth_promiscuous_enable(port);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ife_dp_config cfg;
+	char err[512];
+
+	ife_dp_config_defaults(&cfg);
+	if (ife_dp_config_parse_args(&cfg, argc, argv, err, sizeof(err)) ||
+	    (!cfg.help && ife_dp_config_validate(&cfg, err, sizeof(err)))) {
+		fprintf(stderr, "imapfe-dataplane: %s\n", err);
+		fprintf(stderr, "try 'imapfe-dataplane --help'\n");
+		return EXIT_USAGE;
+	}
+	if (cfg.help) {
+		ife_dp_config_usage(stdout, "imapfe-dataplane");
+		return 0;
+	}
+	if (check_iface(cfg.port, err, sizeof(err)) != 0) {
+		fprintf(stderr, "imapfe-dataplane: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (geteuid() != 0)
+		fprintf(stderr, "imapfe-dataplane: warning: not root; "
+				"af_packet and tap ports need CAP_NET_RAW/"
+				"CAP_NET_ADMIN\n");
+
+	int no_huge = 0;
+	if (cfg.huge == IFE_DP_HUGE_OFF) {
+		no_huge = 1;
+	} else if (!hugepages_available(cfg.mem_mb / 2)) {
+		if (cfg.huge == IFE_DP_HUGE_ON) {
+			fprintf(stderr,
+				"imapfe-dataplane: --huge on, but no hugetlbfs "
+				"mount with %u MB of free hugepages (tools/lab up "
+				"reserves them; or use --huge auto)\n",
+				cfg.mem_mb / 2);
+			return EXIT_RUNTIME;
+		}
+		no_huge = 1;
+		fprintf(stderr, "imapfe-dataplane: no hugepages reserved; "
+				"running with --no-huge\n");
+	}
+
+	char mem[16], vdev[300];
+	snprintf(mem, sizeof(mem), "%u", cfg.mem_mb);
+	snprintf(vdev, sizeof(vdev), "%s", cfg.port);
+	char *eal_argv[32];
+	int eal_argc = 0;
+	eal_argv[eal_argc++] = argv[0];
+	eal_argv[eal_argc++] = "--no-pci";
+	eal_argv[eal_argc++] = "--in-memory";
+	eal_argv[eal_argc++] = "--no-telemetry";
+	eal_argv[eal_argc++] = "--vdev";
+	eal_argv[eal_argc++] = vdev;
+	eal_argv[eal_argc++] = "-l";
+	eal_argv[eal_argc++] = cfg.lcores;
+	eal_argv[eal_argc++] = "--log-level";
+	eal_argv[eal_argc++] = cfg.log_level;
+	if (no_huge) {
+		eal_argv[eal_argc++] = "--no-huge";
+		eal_argv[eal_argc++] = "-m";
+		eal_argv[eal_argc++] = mem;
+	}
+	eal_argv[eal_argc] = NULL;
+
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "imapfe-dataplane: EAL initialisation failed: "
+				"%s\n",
+			rte_strerror(rte_errno));
+		return EXIT_RUNTIME;
+	}
+
+	int rc = EXIT_RUNTIME;
+	struct ife_dp_worker *workers = NULL;
+	uint16_t port = 0;
+	int port_started = 0;
+
+	if (rte_eth_dev_count_avail() != 1) {
+		fprintf(stderr,
+			"imapfe-dataplane: expected 1 port from '%s', found %u "
+			"(is the interface there and are you root?)\n",
+			cfg.port, rte_eth_dev_count_avail());
+		goto out;
+	}
+	RTE_ETH_FOREACH_DEV(port) break;
+
+	unsigned nlcores = rte_lcore_count();
+	unsigned nw = nlcores > 1 ? nlcores - 1 : 1;
+	if (nw > MAX_WORKERS) {
+		fprintf(stderr, "imapfe-dataplane: at most %d workers\n",
+			MAX_WORKERS);
+		goto out;
+	}
+	struct rte_mempool *pool = rte_pktmbuf_pool_create(
+		"ife_mbufs", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		rte_eth_dev_socket_id(port));
+	if (pool == NULL) {
+		fprintf(stderr,
+			"imapfe-dataplane: cannot create a pool of %u mbufs: "
+			"%s (raise --mem-mb or reserve more hugepages)\n",
+			cfg.mbufs, rte_strerror(rte_errno));
+		goto out;
+	}
+	if (port_setup(&cfg, port, (uint16_t)nw, pool, err, sizeof(err))) {
+		fprintf(stderr, "imapfe-dataplane: %s\n", err);
+		goto out;
+	}
+	port_started = 1;
+
+	struct rte_ether_addr mac;
+	rte_eth_macaddr_get(port, &mac);
+	workers = rte_zmalloc("ife_workers", sizeof(*workers) * nw,
+			      RTE_CACHE_LINE_SIZE);
+	if (workers == NULL) {
+		fprintf(stderr, "imapfe-dataplane: out of memory\n");
+		goto out;
+	}
+	struct ife_net_cfg ncfg = {.ip4 = cfg.ip4,
+				   .arp_max_age = (uint64_t)cfg.arp_max_age_s *
+						  rte_get_tsc_hz()};
+	memcpy(ncfg.mac, mac.addr_bytes, 6);
+	for (unsigned i = 0; i < nw; i++) {
+		struct ife_dp_worker *w = &workers[i];
+		if (ife_net_init(&w->net, &ncfg) != 0) {
+			fprintf(stderr, "imapfe-dataplane: port MAC "
+					"%02x:%02x:%02x:%02x:%02x:%02x is not "
+					"a unicast address\n",
+				mac.addr_bytes[0], mac.addr_bytes[1],
+				mac.addr_bytes[2], mac.addr_bytes[3],
+				mac.addr_bytes[4], mac.addr_bytes[5]);
+			goto out;
+		}
+		w->port = port;
+		w->queue = (uint16_t)i;
+		w->burst = cfg.burst;
+		w->idle_sleep_us = cfg.idle_sleep_us;
+		w->pool = pool;
+		w->stop = &stop_flag;
+		w->send_garp = cfg.garp && i == 0;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	char ipbuf[16];
+	const uint8_t *ib = (const uint8_t *)&cfg.ip4;
+	snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", ib[0], ib[1], ib[2],
+		 ib[3]);
+	fprintf(stderr,
+		"imapfe-dataplane: port %u up, %s at "
+		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s\n",
+		port, ipbuf, mac.addr_bytes[0], mac.addr_bytes[1],
+		mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4],
+		mac.addr_bytes[5], nw, no_huge ? ", no hugepages" : "");
+
+	if (nlcores == 1) {
+		ife_dp_worker_run(&workers[0]);
+	} else {
+		unsigned i = 0, lc;
+		RTE_LCORE_FOREACH_WORKER(lc)
+		{
+			workers[i].lcore = lc;
+			rte_eal_remote_launch(ife_dp_worker_run, &workers[i],
+					      lc);
+			i++;
+		}
+		uint64_t last = 0;
+		while (!stop_flag) {
+			usleep(100 * 1000);
+			uint64_t now = rte_get_tsc_cycles();
+			if (cfg.stats_file[0] &&
+			    now - last >= rte_get_tsc_hz()) {
+				dump_stats(&cfg, workers, nw);
+				last = now;
+			}
+		}
+		rte_eal_mp_wait_lcore();
+	}
+	fprintf(stderr, "imapfe-dataplane: shutting down\n");
+	dump_stats(&cfg, workers, nw);
+	rc = 0;
+out:
+	if (workers != NULL)
+		rte_free(workers);
+	if (port_started) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+	rte_eal_cleanup();
+	return rc;
+}

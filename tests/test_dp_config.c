@@ -1,0 +1,171 @@
+/* Unit tests for the dataplane settings table (dataplane/app/dp_config.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dp_config.h"
+#include "imapfe/err.h"
+
+static int
+parse(struct ife_dp_config *cfg, char *err, const char *const *argv, int argc)
+{
+	ife_dp_config_defaults(cfg);
+	return ife_dp_config_parse_args(cfg, argc, (char *const *)argv, err,
+					256);
+}
+
+static void
+test_dp_config_valid_command_line(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256] = "";
+	const char *argv[] = {"x",      "--port",     "net_af_packet0,iface=v",
+			      "--ip",   "198.18.0.2", "--lcores=0,1",
+			      "--burst", "64",        "--no-garp",
+			      "--huge=off"};
+	assert_int_equal(parse(&cfg, err, argv, 10), 0);
+	assert_string_equal(cfg.port, "net_af_packet0,iface=v");
+	const uint8_t *b = (const uint8_t *)&cfg.ip4;
+	assert_int_equal(b[0], 198);
+	assert_int_equal(b[3], 2);
+	assert_string_equal(cfg.lcores, "0,1");
+	assert_int_equal(cfg.burst, 64);
+	assert_false(cfg.garp);
+	assert_int_equal(cfg.huge, IFE_DP_HUGE_OFF);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
+}
+
+struct bad_case {
+	const char *argv[4];
+	int argc;
+	const char *msg; /* expected substring of the error */
+};
+
+static void
+test_dp_config_bad_arguments_rejected(void **state)
+{
+	(void)state;
+	static const struct bad_case cases[] = {
+		{{"x", "--bogus", "1"}, 3, "--bogus: unknown option"},
+		{{"x", "positional"}, 2, "unexpected argument"},
+		{{"x", "--"}, 2, "unexpected argument"},
+		{{"x", "--ip"}, 2, "'ip' needs a value"},
+		{{"x", "--ip", "198.18.0.256"}, 3, "invalid IPv4 address"},
+		{{"x", "--ip", "224.0.0.1"}, 3, "not a unicast host"},
+		{{"x", "--ip", "127.0.0.1"}, 3, "not a unicast host"},
+		{{"x", "--burst", "0"}, 3, "out of range (1..256)"},
+		{{"x", "--burst", "300"}, 3, "out of range"},
+		{{"x", "--burst", "-1"}, 3, "not a non-negative integer"},
+		{{"x", "--burst", "12x"}, 3, "not a non-negative integer"},
+		{{"x", "--mbufs", "99999999999999999999"}, 3, "not a non-neg"},
+		{{"x", "--huge", "maybe"}, 3, "not auto, on or off"},
+		{{"x", "--garp=perhaps"}, 2, "not a boolean"},
+		{{"x", "--lcores", "0,,1"}, 3, "invalid lcore list"},
+		{{"x", "--lcores", "3-1"}, 3, "invalid lcore list"},
+		{{"x", "--lcores", "a"}, 3, "invalid lcore list"},
+		{{"x", "--lcores", "0,"}, 3, "invalid lcore list"},
+		{{"x", "--port", ""}, 3, "must not be empty"},
+		{{"x", "--no-burst"}, 2, "unknown option"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ife_dp_config cfg;
+		char err[256] = "";
+		assert_int_equal(parse(&cfg, err, cases[i].argv, cases[i].argc),
+				 IFE_EUSAGE);
+		if (strstr(err, cases[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+				 cases[i].msg);
+	}
+}
+
+static void
+test_dp_config_validate_requires_port_and_ip(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256];
+	ife_dp_config_defaults(&cfg);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "--port: required"));
+	assert_int_equal(ife_dp_config_set(&cfg, "port", "net_tap0", "t", err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "--ip: required"));
+	assert_int_equal(ife_dp_config_set(&cfg, "ip", "198.18.0.2", "t", err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
+	/* Too few mbufs for the rings of 3 workers. */
+	assert_int_equal(ife_dp_config_set(&cfg, "lcores", "0-3", "t", err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_set(&cfg, "mbufs", "2000", "t", err,
+					   sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "cannot fill the rings"));
+}
+
+static void
+test_dp_config_where_prefixes_errors(void **state)
+{
+	(void)state;
+	/* The file parser of a later issue passes "file:line" as where. */
+	struct ife_dp_config cfg;
+	char err[256];
+	ife_dp_config_defaults(&cfg);
+	assert_int_equal(ife_dp_config_set(&cfg, "burst", "1000",
+					   "imapfe.conf:7", err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_int_equal(strncmp(err, "imapfe.conf:7: ", 15), 0);
+}
+
+static void
+test_dp_config_lcore_count(void **state)
+{
+	(void)state;
+	assert_int_equal(ife_dp_config_lcore_count("0"), 1);
+	assert_int_equal(ife_dp_config_lcore_count("0,1"), 2);
+	assert_int_equal(ife_dp_config_lcore_count("0-3,2"), 4);
+	assert_int_equal(ife_dp_config_lcore_count(""), IFE_EUSAGE);
+	assert_int_equal(ife_dp_config_lcore_count("500"), IFE_EUSAGE);
+}
+
+static void
+test_dp_config_usage_lists_every_key(void **state)
+{
+	(void)state;
+	char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	ife_dp_config_usage(f, "imapfe-dataplane");
+	fclose(f);
+	static const char *keys[] = {"--port", "--ip", "--lcores", "--mbufs",
+				     "--huge", "--stats-file", "--garp"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_non_null(strstr(buf, keys[i]));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dp_config_valid_command_line),
+		cmocka_unit_test(test_dp_config_bad_arguments_rejected),
+		cmocka_unit_test(test_dp_config_validate_requires_port_and_ip),
+		cmocka_unit_test(test_dp_config_where_prefixes_errors),
+		cmocka_unit_test(test_dp_config_lcore_count),
+		cmocka_unit_test(test_dp_config_usage_lists_every_key),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
