@@ -10,9 +10,6 @@
 #include "imapfe/err.h"
 #include "dp_config.h"
 
-/* Matches the RTE_MAX_LCORE of Debian's DPDK build; EAL re-checks. */
-#define IFE_DP_MAX_LCORE 128
-
 enum setting_type { T_STR, T_IP4, T_U32, T_U16, T_BOOL, T_HUGE, T_LCORES };
 
 struct setting {
@@ -94,10 +91,16 @@ find(const char *key)
 int
 ife_dp_config_lcore_count(const char *s)
 {
-	/* EAL -l syntax: a,b,c-d (no groups). Count distinct lcores. */
 	unsigned char seen[IFE_DP_MAX_LCORE];
+	return ife_dp_config_lcore_set(s, seen);
+}
+
+int
+ife_dp_config_lcore_set(const char *s, unsigned char seen[IFE_DP_MAX_LCORE])
+{
+	/* EAL -l syntax: a,b,c-d (no groups). Count distinct lcores. */
 	int n = 0;
-	memset(seen, 0, sizeof(seen));
+	memset(seen, 0, IFE_DP_MAX_LCORE);
 	if (*s == '\0')
 		return IFE_EUSAGE;
 	while (*s) {

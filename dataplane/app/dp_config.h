@@ -70,8 +70,16 @@ int ife_dp_config_parse_args(struct ife_dp_config *cfg, int argc,
 int ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
 			   size_t errlen);
 
+/** Matches the RTE_MAX_LCORE of Debian's DPDK build; EAL re-checks. */
+#define IFE_DP_MAX_LCORE 128
+
 /** Number of lcores named by cfg->lcores, or IFE_EUSAGE if malformed. */
 int ife_dp_config_lcore_count(const char *lcores);
+
+/** Mark each lcore named in @p lcores in @p set (1 = named).
+ * @return how many, or IFE_EUSAGE if malformed. */
+int ife_dp_config_lcore_set(const char *lcores,
+			    unsigned char set[IFE_DP_MAX_LCORE]);
 
 /** Write the option help (every key, its default and meaning) to @p f. */
 void ife_dp_config_usage(void *f, const char *prog);

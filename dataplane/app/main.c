@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,28 @@ check_iface(const char *port, char *err, size_t errlen)
 			 "with ip netns exec ife-srv)",
 			 name);
 		return -1;
+	}
+	return 0;
+}
+
+/* Every lcore must be a CPU this process may run on: EAL's own error for
+ * this case is a bare "Invalid argument". */
+static int
+check_lcores(const char *lcores, char *err, size_t errlen)
+{
+	unsigned char set[IFE_DP_MAX_LCORE];
+	cpu_set_t cpus;
+	if (ife_dp_config_lcore_set(lcores, set) < 0 ||
+	    sched_getaffinity(0, sizeof(cpus), &cpus) != 0)
+		return 0; /* validated earlier; EAL will say more */
+	for (int i = 0; i < IFE_DP_MAX_LCORE; i++) {
+		if (set[i] && !CPU_ISSET(i, &cpus)) {
+			snprintf(err, errlen,
+				 "--lcores: CPU %d is not available to this "
+				 "process (%d online)",
+				 i, CPU_COUNT(&cpus));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -214,7 +237,8 @@ main(int argc, char **argv)
 		ife_dp_config_usage(stdout, "imapfe-dataplane");
 		return 0;
 	}
-	if (check_iface(cfg.port, err, sizeof(err)) != 0) {
+	if (check_lcores(cfg.lcores, err, sizeof(err)) != 0 ||
+	    check_iface(cfg.port, err, sizeof(err)) != 0) {
 		fprintf(stderr, "imapfe-dataplane: %s\n", err);
 		return EXIT_RUNTIME;
 	}
@@ -247,7 +271,6 @@ main(int argc, char **argv)
 	int eal_argc = 0;
 	eal_argv[eal_argc++] = argv[0];
 	eal_argv[eal_argc++] = "--no-pci";
-	eal_argv[eal_argc++] = "--in-memory";
 	eal_argv[eal_argc++] = "--no-telemetry";
 	eal_argv[eal_argc++] = "--vdev";
 	eal_argv[eal_argc++] = vdev;
@@ -255,10 +278,19 @@ main(int argc, char **argv)
 	eal_argv[eal_argc++] = cfg.lcores;
 	eal_argv[eal_argc++] = "--log-level";
 	eal_argv[eal_argc++] = cfg.log_level;
+	char prefix[32];
 	if (no_huge) {
+		/* --in-memory implies memory modes that --no-huge cannot use;
+		 * --no-shconf and a per-process prefix keep instances apart. */
+		snprintf(prefix, sizeof(prefix), "ife%d", (int)getpid());
 		eal_argv[eal_argc++] = "--no-huge";
+		eal_argv[eal_argc++] = "--no-shconf";
+		eal_argv[eal_argc++] = "--file-prefix";
+		eal_argv[eal_argc++] = prefix;
 		eal_argv[eal_argc++] = "-m";
 		eal_argv[eal_argc++] = mem;
+	} else {
+		eal_argv[eal_argc++] = "--in-memory";
 	}
 	eal_argv[eal_argc] = NULL;
 
