@@ -27,7 +27,8 @@ ife_strerror(int err)
 		return "success";
 	if (err <= IFE_ERR_BASE && err > IFE_ERR_LAST) {
 		unsigned idx = (unsigned)(IFE_ERR_BASE - err);
-		if (idx < sizeof(err_text) / sizeof(err_text[0]) && err_text[idx])
+		if (idx < sizeof(err_text) / sizeof(err_text[0]) &&
+		    err_text[idx])
 			return err_text[idx];
 		return "unknown error";
 	}

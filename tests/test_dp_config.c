@@ -25,10 +25,11 @@ test_dp_config_valid_command_line(void **state)
 	(void)state;
 	struct ife_dp_config cfg;
 	char err[256] = "";
-	const char *argv[] = {"x",      "--port",     "net_af_packet0,iface=v",
-			      "--ip",   "198.18.0.2", "--lcores=0,1",
-			      "--burst", "64",        "--no-garp",
-			      "--huge=off"};
+	const char *argv[] = {
+		"x",	     "--port",	   "net_af_packet0,iface=v",
+		"--ip",	     "198.18.0.2", "--lcores=0,1",
+		"--burst",   "64",	   "--no-garp",
+		"--huge=off"};
 	assert_int_equal(parse(&cfg, err, argv, 10), 0);
 	assert_string_equal(cfg.port, "net_af_packet0,iface=v");
 	const uint8_t *b = (const uint8_t *)&cfg.ip4;
@@ -105,12 +106,12 @@ test_dp_config_validate_requires_port_and_ip(void **state)
 			 0);
 	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
 	/* Too few mbufs for the rings of 3 workers. */
-	assert_int_equal(ife_dp_config_set(&cfg, "lcores", "0-3", "t", err,
-					   sizeof(err)),
-			 0);
-	assert_int_equal(ife_dp_config_set(&cfg, "mbufs", "2000", "t", err,
-					   sizeof(err)),
-			 0);
+	assert_int_equal(
+		ife_dp_config_set(&cfg, "lcores", "0-3", "t", err, sizeof(err)),
+		0);
+	assert_int_equal(
+		ife_dp_config_set(&cfg, "mbufs", "2000", "t", err, sizeof(err)),
+		0);
 	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
 			 IFE_EUSAGE);
 	assert_non_null(strstr(err, "cannot fill the rings"));
@@ -150,8 +151,9 @@ test_dp_config_usage_lists_every_key(void **state)
 	assert_non_null(f);
 	ife_dp_config_usage(f, "imapfe-dataplane");
 	fclose(f);
-	static const char *keys[] = {"--port", "--ip", "--lcores", "--mbufs",
-				     "--huge", "--stats-file", "--garp"};
+	static const char *keys[] = {"--port",	"--ip",	  "--lcores",
+				     "--mbufs", "--huge", "--stats-file",
+				     "--garp"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		assert_non_null(strstr(buf, keys[i]));
 }

@@ -204,9 +204,9 @@ test_net_arp_request_answered(void **state)
 	uint32_t rlen;
 	assert_int_equal(run(net, f, len, &rlen, NULL), IFE_NET_TX);
 	assert_int_equal(rlen, 42);
-	assert_memory_equal(f, peer_mac, 6);     /* eth dst */
-	assert_memory_equal(f + 6, our_mac, 6);  /* eth src */
-	assert_int_equal(f[14 + 7], 2);          /* op reply */
+	assert_memory_equal(f, peer_mac, 6);	/* eth dst */
+	assert_memory_equal(f + 6, our_mac, 6); /* eth src */
+	assert_int_equal(f[14 + 7], 2);		/* op reply */
 	assert_memory_equal(f + 14 + 8, our_mac, 6);
 	assert_memory_equal(f + 14 + 14, our_ip, 4);
 	assert_memory_equal(f + 14 + 18, peer_mac, 6);
@@ -395,9 +395,11 @@ test_net_ipv4_malformed_dropped(void **state)
 	len = build_ip(f, peer_ip, other, 1, f + 34, 8);
 	expect_drop(net, f, len, IFE_NET_CNT_DROP_IP_NOT_FOR_US);
 
-	static const uint8_t martians[][4] = {
-		{0, 0, 0, 0}, {127, 0, 0, 1}, {224, 0, 0, 1},
-		{255, 255, 255, 255}, {198, 18, 0, 2}};
+	static const uint8_t martians[][4] = {{0, 0, 0, 0},
+					      {127, 0, 0, 1},
+					      {224, 0, 0, 1},
+					      {255, 255, 255, 255},
+					      {198, 18, 0, 2}};
 	for (size_t i = 0; i < 5; i++) {
 		uint8_t pl[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0};
 		len = build_ip(f, martians[i], our_ip, 1, pl, 8);

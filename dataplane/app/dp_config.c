@@ -16,7 +16,7 @@ struct setting {
 	const char *key;
 	enum setting_type type;
 	size_t off;
-	size_t size;    /* for strings: buffer size */
+	size_t size; /* for strings: buffer size */
 	uint32_t min, max;
 	const char *help;
 };
@@ -27,14 +27,18 @@ struct setting {
 static const struct setting settings[] = {
 	{"port", T_STR, F(port), S(port), 1, 0,
 	 "DPDK vdev of the port, e.g. net_af_packet0,iface=ife-s0 (required)"},
-	{"ip", T_IP4, F(ip4), 0, 0, 0, "IPv4 address of the dataplane (required)"},
+	{"ip", T_IP4, F(ip4), 0, 0, 0,
+	 "IPv4 address of the dataplane (required)"},
 	{"lcores", T_LCORES, F(lcores), S(lcores), 1, 0,
 	 "EAL lcore list; the first is the main lcore, the others are "
 	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
 	 "on the main lcore [0]"},
-	{"mbufs", T_U32, F(mbufs), 0, 1023, 1u << 24, "mbufs in the pool [8191]"},
-	{"rx-desc", T_U16, F(rx_desc), 0, 64, 16384, "RX descriptors per queue [1024]"},
-	{"tx-desc", T_U16, F(tx_desc), 0, 64, 16384, "TX descriptors per queue [1024]"},
+	{"mbufs", T_U32, F(mbufs), 0, 1023, 1u << 24,
+	 "mbufs in the pool [8191]"},
+	{"rx-desc", T_U16, F(rx_desc), 0, 64, 16384,
+	 "RX descriptors per queue [1024]"},
+	{"tx-desc", T_U16, F(tx_desc), 0, 64, 16384,
+	 "TX descriptors per queue [1024]"},
 	{"burst", T_U16, F(burst), 0, 1, 256, "RX/TX burst size [32]"},
 	{"huge", T_HUGE, F(huge), 0, 0, 0,
 	 "hugepages: auto (use when reserved, else --no-huge), on, off [auto]"},
@@ -48,7 +52,8 @@ static const struct setting settings[] = {
 	 "write JSON counters here every second and at exit [stdout at exit]"},
 	{"log-level", T_STR, F(log_level), S(log_level), 1, 0,
 	 "EAL log level: emergency..debug [warning]"},
-	{"garp", T_BOOL, F(garp), 0, 0, 0, "send a gratuitous ARP at start [on]"},
+	{"garp", T_BOOL, F(garp), 0, 0, 0,
+	 "send a gratuitous ARP at start [on]"},
 };
 
 void
@@ -114,8 +119,7 @@ ife_dp_config_lcore_set(const char *s, unsigned char seen[IFE_DP_MAX_LCORE])
 		if (*s == '-') {
 			s++;
 			b = strtol(s, &end, 10);
-			if (end == s || errno || b < a ||
-			    b >= IFE_DP_MAX_LCORE)
+			if (end == s || errno || b < a || b >= IFE_DP_MAX_LCORE)
 				return IFE_EUSAGE;
 			s = end;
 		}
@@ -134,9 +138,8 @@ ife_dp_config_lcore_set(const char *s, unsigned char seen[IFE_DP_MAX_LCORE])
 }
 
 int
-ife_dp_config_set(struct ife_dp_config *cfg, const char *key,
-		  const char *value, const char *where, char *err,
-		  size_t errlen)
+ife_dp_config_set(struct ife_dp_config *cfg, const char *key, const char *value,
+		  const char *where, char *err, size_t errlen)
 {
 	const struct setting *st = find(key);
 	if (st == NULL)
@@ -235,8 +238,8 @@ ife_dp_config_set(struct ife_dp_config *cfg, const char *key,
 }
 
 int
-ife_dp_config_parse_args(struct ife_dp_config *cfg, int argc,
-			 char *const *argv, char *err, size_t errlen)
+ife_dp_config_parse_args(struct ife_dp_config *cfg, int argc, char *const *argv,
+			 char *err, size_t errlen)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -303,7 +306,8 @@ ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
 	uint32_t workers = n > 1 ? (uint32_t)n - 1 : 1;
 	/* Each queue keeps rx_desc + tx_desc + a burst in flight. */
 	uint64_t need = (uint64_t)workers * (cfg->rx_desc + cfg->tx_desc +
-					     2u * cfg->burst) + 512;
+					     2u * cfg->burst) +
+			512;
 	if (cfg->mbufs < need) {
 		char a[32], b[32];
 		snprintf(a, sizeof(a), "%u", cfg->mbufs);

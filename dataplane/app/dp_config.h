@@ -16,28 +16,29 @@
 #include <stdint.h>
 
 enum ife_dp_huge {
-	IFE_DP_HUGE_AUTO = 0, /**< use hugepages when reserved, else --no-huge */
-	IFE_DP_HUGE_ON,       /**< require hugepages */
-	IFE_DP_HUGE_OFF,      /**< always --no-huge */
+	IFE_DP_HUGE_AUTO =
+		0,	 /**< use hugepages when reserved, else --no-huge */
+	IFE_DP_HUGE_ON,	 /**< require hugepages */
+	IFE_DP_HUGE_OFF, /**< always --no-huge */
 };
 
 struct ife_dp_config {
-	char port[256];        /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
-	uint32_t ip4;          /**< our IPv4 address, network order */
-	char lcores[64];       /**< EAL lcore list; first is the main lcore */
-	uint32_t mbufs;        /**< mbufs in the pool */
-	uint16_t rx_desc;      /**< RX ring size per queue */
-	uint16_t tx_desc;      /**< TX ring size per queue */
-	uint16_t burst;        /**< RX/TX burst size */
-	enum ife_dp_huge huge; /**< hugepage policy */
-	uint32_t mem_mb;       /**< memory with --no-huge */
-	uint32_t idle_sleep_us;/**< >0: sleep this long after 64 empty polls */
-	uint32_t arp_max_age_s;/**< ARP cache entry lifetime */
-	char stats_file[256];  /**< JSON counters written here every second
-				    and at exit ("" = stdout at exit only) */
-	char log_level[16];    /**< EAL log level (error, warning, info...) */
-	bool garp;             /**< send a gratuitous ARP at start */
-	bool help;             /**< --help was given */
+	char port[256];	  /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
+	uint32_t ip4;	  /**< our IPv4 address, network order */
+	char lcores[64];  /**< EAL lcore list; first is the main lcore */
+	uint32_t mbufs;	  /**< mbufs in the pool */
+	uint16_t rx_desc; /**< RX ring size per queue */
+	uint16_t tx_desc; /**< TX ring size per queue */
+	uint16_t burst;	  /**< RX/TX burst size */
+	enum ife_dp_huge huge;	/**< hugepage policy */
+	uint32_t mem_mb;	/**< memory with --no-huge */
+	uint32_t idle_sleep_us; /**< >0: sleep this long after 64 empty polls */
+	uint32_t arp_max_age_s; /**< ARP cache entry lifetime */
+	char stats_file[256];	/**< JSON counters written here every second
+				     and at exit ("" = stdout at exit only) */
+	char log_level[16];	/**< EAL log level (error, warning, info...) */
+	bool garp;		/**< send a gratuitous ARP at start */
+	bool help;		/**< --help was given */
 };
 
 /** Fill @p cfg with defaults (no port, no IP: both required). */

@@ -12,7 +12,7 @@
 
 #include "dp_worker.h"
 
-#define MAX_BURST 256
+#define MAX_BURST		256
 #define IDLE_POLLS_BEFORE_SLEEP 64
 
 static const char *const dp_counter_names[IFE_DP_CNT_MAX] = {
@@ -96,8 +96,8 @@ ife_dp_worker_run(void *arg)
 		}
 
 		if (ntx > 0) {
-			uint16_t sent = rte_eth_tx_burst(w->port, w->queue, tx,
-							 ntx);
+			uint16_t sent =
+				rte_eth_tx_burst(w->port, w->queue, tx, ntx);
 			w->cnt[IFE_DP_CNT_TX_FRAMES] += sent;
 			if (sent < ntx) {
 				w->cnt[IFE_DP_CNT_DROP_TX_FULL] += ntx - sent;
@@ -108,7 +108,8 @@ ife_dp_worker_run(void *arg)
 
 		if (n == 0) {
 			w->cnt[IFE_DP_CNT_IDLE_POLLS]++;
-			if (w->idle_sleep_us && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
+			if (w->idle_sleep_us &&
+			    ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
 				idle = 0;
 				idle_sleep(w->idle_sleep_us);
 			} else {

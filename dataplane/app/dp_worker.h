@@ -10,20 +10,20 @@
 #include "net.h"
 
 /* Counters owned by the worker loop itself (net has its own). */
-#define IFE_DP_COUNTERS(X)                                                   \
-	X(TX_FRAMES, "tx_frames")                                            \
-	X(TX_GARP, "tx_garp")                                                \
-	X(DROP_TX_FULL, "drop_tx_queue_full")                                \
-	X(DROP_RX_MULTISEG, "drop_rx_multisegment")                          \
-	X(DROP_L4_NO_HANDLER, "drop_l4_no_handler")                          \
-	X(POLLS, "polls")                                                    \
+#define IFE_DP_COUNTERS(X)                          \
+	X(TX_FRAMES, "tx_frames")                   \
+	X(TX_GARP, "tx_garp")                       \
+	X(DROP_TX_FULL, "drop_tx_queue_full")       \
+	X(DROP_RX_MULTISEG, "drop_rx_multisegment") \
+	X(DROP_L4_NO_HANDLER, "drop_l4_no_handler") \
+	X(POLLS, "polls")                           \
 	X(IDLE_POLLS, "idle_polls")
 
 enum ife_dp_counter {
 #define IFE_DP_X_ENUM(id, name) IFE_DP_CNT_##id,
 	IFE_DP_COUNTERS(IFE_DP_X_ENUM)
 #undef IFE_DP_X_ENUM
-	IFE_DP_CNT_MAX
+		IFE_DP_CNT_MAX
 };
 
 const char *ife_dp_counter_name(enum ife_dp_counter c);

@@ -26,8 +26,8 @@
 #include "dp_worker.h"
 
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
-#define MAX_WORKERS 64
+#define EXIT_USAGE   2
+#define MAX_WORKERS  64
 
 static volatile int stop_flag;
 
@@ -58,8 +58,10 @@ hugepages_available(uint32_t need_mb)
 	if (f == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+		if (!strncmp(line, "HugePages_Free:", 15))
+			free_pages = strtoul(line + 15, NULL, 10);
+		else if (!strncmp(line, "Hugepagesize:", 13))
+			size_kb = strtoul(line + 13, NULL, 10);
 	}
 	fclose(f);
 	return free_pages * size_kb / 1024 >= need_mb;
@@ -81,11 +83,12 @@ check_iface(const char *port, char *err, size_t errlen)
 	memcpy(name, p + 6, n);
 	name[n] = '\0';
 	if (if_nametoindex(name) == 0) {
-		snprintf(err, errlen,
-			 "--port: interface '%s' does not exist in this network "
-			 "namespace (run tools/lab up, and start the dataplane "
-			 "with ip netns exec ife-srv)",
-			 name);
+		snprintf(
+			err, errlen,
+			"--port: interface '%s' does not exist in this network "
+			"namespace (run tools/lab up, and start the dataplane "
+			"with ip netns exec ife-srv)",
+			name);
 		return -1;
 	}
 	return 0;
@@ -203,8 +206,9 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 			rc = rte_eth_tx_queue_setup(port, q, txd,
 						    (unsigned)sock, NULL);
 		if (rc != 0) {
-			snprintf(err, errlen, "port %u queue %u: setup failed: %s",
-				 port, q, rte_strerror(-rc));
+			snprintf(err, errlen,
+				 "port %u queue %u: setup failed: %s", port, q,
+				 rte_strerror(-rc));
 			return -1;
 		}
 	}
@@ -254,7 +258,8 @@ main(int argc, char **argv)
 		if (cfg.huge == IFE_DP_HUGE_ON) {
 			fprintf(stderr,
 				"imapfe-dataplane: --huge on, but no hugetlbfs "
-				"mount with %u MB of free hugepages (tools/lab up "
+				"mount with %u MB of free hugepages (tools/lab "
+				"up "
 				"reserves them; or use --huge auto)\n",
 				cfg.mem_mb / 2);
 			return EXIT_RUNTIME;
@@ -295,8 +300,9 @@ main(int argc, char **argv)
 	eal_argv[eal_argc] = NULL;
 
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "imapfe-dataplane: EAL initialisation failed: "
-				"%s\n",
+		fprintf(stderr,
+			"imapfe-dataplane: EAL initialisation failed: "
+			"%s\n",
 			rte_strerror(rte_errno));
 		return EXIT_RUNTIME;
 	}
@@ -353,9 +359,10 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < nw; i++) {
 		struct ife_dp_worker *w = &workers[i];
 		if (ife_net_init(&w->net, &ncfg) != 0) {
-			fprintf(stderr, "imapfe-dataplane: port MAC "
-					"%02x:%02x:%02x:%02x:%02x:%02x is not "
-					"a unicast address\n",
+			fprintf(stderr,
+				"imapfe-dataplane: port MAC "
+				"%02x:%02x:%02x:%02x:%02x:%02x is not "
+				"a unicast address\n",
 				mac.addr_bytes[0], mac.addr_bytes[1],
 				mac.addr_bytes[2], mac.addr_bytes[3],
 				mac.addr_bytes[4], mac.addr_bytes[5]);

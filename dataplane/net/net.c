@@ -10,29 +10,29 @@
 #include "net.h"
 
 /* Ethernet (IEEE 802.3) */
-#define ETH_HLEN 14
+#define ETH_HLEN      14
 #define ETH_TYPE_IPV4 0x0800
-#define ETH_TYPE_ARP 0x0806
+#define ETH_TYPE_ARP  0x0806
 #define ETH_TYPE_VLAN 0x8100
 #define ETH_TYPE_QINQ 0x88a8
 #define ETH_TYPE_IPV6 0x86dd
 
 /* ARP for IPv4 over Ethernet (RFC 826) */
-#define ARP_LEN 28
+#define ARP_LEN		28
 #define ARP_HTYPE_ETHER 1
-#define ARP_OP_REQUEST 1
-#define ARP_OP_REPLY 2
+#define ARP_OP_REQUEST	1
+#define ARP_OP_REPLY	2
 
 /* IPv4 (RFC 791) */
-#define IP_MIN_HLEN 20
-#define IP_DEFAULT_TTL 64
-#define IP_PROTO_ICMP 1
-#define IP_FLAG_MF 0x2000
+#define IP_MIN_HLEN	 20
+#define IP_DEFAULT_TTL	 64
+#define IP_PROTO_ICMP	 1
+#define IP_FLAG_MF	 0x2000
 #define IP_FRAG_OFF_MASK 0x1fff
 
 /* ICMP (RFC 792) */
-#define ICMP_HLEN 8
-#define ICMP_ECHO_REPLY 0
+#define ICMP_HLEN	  8
+#define ICMP_ECHO_REPLY	  0
 #define ICMP_ECHO_REQUEST 8
 
 static const char *const counter_names[IFE_NET_CNT_MAX] = {
@@ -233,7 +233,7 @@ arp_input(struct ife_net *net, uint8_t *f, uint32_t len, uint32_t *reply_len)
 	memcpy(req_sha, sha, IFE_NET_ETH_ALEN);
 	st16(a + 6, ARP_OP_REPLY);
 	memcpy(a + 18, req_sha, IFE_NET_ETH_ALEN); /* tha */
-	memcpy(a + 24, a + 14, 4);                 /* tpa = requester */
+	memcpy(a + 24, a + 14, 4);		   /* tpa = requester */
 	memcpy(a + 8, net->cfg.mac, IFE_NET_ETH_ALEN);
 	memcpy(a + 14, &net->cfg.ip4, 4);
 	memcpy(f, req_sha, IFE_NET_ETH_ALEN);

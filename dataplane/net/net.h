@@ -27,44 +27,44 @@
 #define IFE_NET_ARP_FRAME_LEN 42
 
 /** Per-core counters; the X-macro keeps names and enum in one place. */
-#define IFE_NET_COUNTERS(X)                                                  \
-	X(RX, "rx_frames")                                                   \
-	X(TX_ARP_REPLY, "tx_arp_reply")                                      \
-	X(TX_ICMP_ECHO_REPLY, "tx_icmp_echo_reply")                          \
-	X(L4_DELIVERED, "l4_delivered")                                      \
-	X(ARP_LEARNED, "arp_learned")                                        \
-	X(DROP_ETH_RUNT, "drop_eth_runt")                                    \
-	X(DROP_ETH_NOT_FOR_US, "drop_eth_not_for_us")                        \
-	X(DROP_ETH_BAD_SRC, "drop_eth_bad_src")                              \
-	X(DROP_ETH_LOOPED, "drop_eth_looped_back")                           \
-	X(DROP_ETH_VLAN, "drop_eth_vlan")                                    \
-	X(DROP_ETH_TYPE, "drop_eth_unknown_type")                            \
-	X(DROP_IPV6, "drop_ipv6_unsupported")                                \
-	X(DROP_ARP_TRUNC, "drop_arp_truncated")                              \
-	X(DROP_ARP_FORMAT, "drop_arp_bad_format")                            \
-	X(DROP_ARP_OP, "drop_arp_bad_op")                                    \
-	X(DROP_ARP_BAD_SENDER, "drop_arp_bad_sender")                        \
-	X(DROP_ARP_NOT_FOR_US, "drop_arp_not_for_us")                        \
-	X(DROP_ARP_REPLY, "drop_arp_reply_consumed")                         \
-	X(DROP_ARP_CONFLICT, "drop_arp_address_conflict")                    \
-	X(DROP_IP_TRUNC, "drop_ipv4_truncated")                              \
-	X(DROP_IP_VERSION, "drop_ipv4_bad_version")                          \
-	X(DROP_IP_HLEN, "drop_ipv4_bad_header_len")                          \
-	X(DROP_IP_LEN, "drop_ipv4_bad_total_len")                            \
-	X(DROP_IP_CSUM, "drop_ipv4_bad_checksum")                            \
-	X(DROP_IP_FRAG, "drop_ipv4_fragment")                                \
-	X(DROP_IP_BAD_SRC, "drop_ipv4_bad_source")                           \
-	X(DROP_IP_NOT_FOR_US, "drop_ipv4_not_for_us")                        \
-	X(DROP_IP_PROTO, "drop_ipv4_unsupported_proto")                      \
-	X(DROP_ICMP_TRUNC, "drop_icmp_truncated")                            \
-	X(DROP_ICMP_CSUM, "drop_icmp_bad_checksum")                          \
+#define IFE_NET_COUNTERS(X)                               \
+	X(RX, "rx_frames")                                \
+	X(TX_ARP_REPLY, "tx_arp_reply")                   \
+	X(TX_ICMP_ECHO_REPLY, "tx_icmp_echo_reply")       \
+	X(L4_DELIVERED, "l4_delivered")                   \
+	X(ARP_LEARNED, "arp_learned")                     \
+	X(DROP_ETH_RUNT, "drop_eth_runt")                 \
+	X(DROP_ETH_NOT_FOR_US, "drop_eth_not_for_us")     \
+	X(DROP_ETH_BAD_SRC, "drop_eth_bad_src")           \
+	X(DROP_ETH_LOOPED, "drop_eth_looped_back")        \
+	X(DROP_ETH_VLAN, "drop_eth_vlan")                 \
+	X(DROP_ETH_TYPE, "drop_eth_unknown_type")         \
+	X(DROP_IPV6, "drop_ipv6_unsupported")             \
+	X(DROP_ARP_TRUNC, "drop_arp_truncated")           \
+	X(DROP_ARP_FORMAT, "drop_arp_bad_format")         \
+	X(DROP_ARP_OP, "drop_arp_bad_op")                 \
+	X(DROP_ARP_BAD_SENDER, "drop_arp_bad_sender")     \
+	X(DROP_ARP_NOT_FOR_US, "drop_arp_not_for_us")     \
+	X(DROP_ARP_REPLY, "drop_arp_reply_consumed")      \
+	X(DROP_ARP_CONFLICT, "drop_arp_address_conflict") \
+	X(DROP_IP_TRUNC, "drop_ipv4_truncated")           \
+	X(DROP_IP_VERSION, "drop_ipv4_bad_version")       \
+	X(DROP_IP_HLEN, "drop_ipv4_bad_header_len")       \
+	X(DROP_IP_LEN, "drop_ipv4_bad_total_len")         \
+	X(DROP_IP_CSUM, "drop_ipv4_bad_checksum")         \
+	X(DROP_IP_FRAG, "drop_ipv4_fragment")             \
+	X(DROP_IP_BAD_SRC, "drop_ipv4_bad_source")        \
+	X(DROP_IP_NOT_FOR_US, "drop_ipv4_not_for_us")     \
+	X(DROP_IP_PROTO, "drop_ipv4_unsupported_proto")   \
+	X(DROP_ICMP_TRUNC, "drop_icmp_truncated")         \
+	X(DROP_ICMP_CSUM, "drop_icmp_bad_checksum")       \
 	X(DROP_ICMP_TYPE, "drop_icmp_unhandled_type")
 
 enum ife_net_counter {
 #define IFE_NET_X_ENUM(id, name) IFE_NET_CNT_##id,
 	IFE_NET_COUNTERS(IFE_NET_X_ENUM)
 #undef IFE_NET_X_ENUM
-	IFE_NET_CNT_MAX
+		IFE_NET_CNT_MAX
 };
 
 /** Name of a counter ("rx_frames", "drop_ipv4_bad_checksum", ...). */
@@ -80,9 +80,9 @@ enum ife_net_verdict {
 #define IFE_NET_ARP_SLOTS 256
 
 struct ife_net_arp_entry {
-	uint32_t ip;        /**< network byte order; 0 = empty */
+	uint32_t ip; /**< network byte order; 0 = empty */
 	uint8_t mac[IFE_NET_ETH_ALEN];
-	uint64_t updated;   /**< caller's clock when learned */
+	uint64_t updated; /**< caller's clock when learned */
 };
 
 /** Configuration fixed at start-up. Addresses in network byte order. */

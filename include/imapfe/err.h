@@ -23,7 +23,8 @@ extern "C" {
 /** Project error codes. Values are stable; append only. */
 enum ife_err {
 	IFE_OK = 0,
-	/** Incremental call: more input (or output space) needed; not an error. */
+	/** Incremental call: more input (or output space) needed; not an error.
+	 */
 	IFE_AGAIN = IFE_ERR_BASE - 0,
 	/** Input violates the protocol or format (detail in the object). */
 	IFE_EPROTO = IFE_ERR_BASE - 1,
@@ -41,7 +42,8 @@ enum ife_err {
 	IFE_EEXIST = IFE_ERR_BASE - 7,
 	/** A quota would be exceeded. */
 	IFE_EQUOTA = IFE_ERR_BASE - 8,
-	/** Storage full (LMDB map full or disk full); nothing acknowledged lost. */
+	/** Storage full (LMDB map full or disk full); nothing acknowledged
+	   lost. */
 	IFE_EFULL = IFE_ERR_BASE - 9,
 	/** Stored data failed a consistency check. */
 	IFE_ECORRUPT = IFE_ERR_BASE - 10,

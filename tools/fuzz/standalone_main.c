@@ -81,7 +81,8 @@ main(int argc, char **argv)
 			if (de->d_name[0] == '.')
 				continue;
 			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name);
+			snprintf(path, sizeof(path), "%s/%s", argv[i],
+				 de->d_name);
 			if (run_file(path) != 0) {
 				closedir(d);
 				return 1;

@@ -1,0 +1,719 @@
+/*
+ * MIME renderer: IMAP string quoting, ENVELOPE, BODY and BODYSTRUCTURE
+ * (RFC 9051 section 7.5.2) exactly as Dovecot 2.3 writes them
+ * (imap-quote.c, imap-envelope.c, imap-bodystructure.c), the index blob
+ * format, and section lookup (imap-msgpart.c semantics).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imapfe/err.h"
+#include "mime_pvt.h"
+
+#define QUOTED_MAX_ESCAPE_CHARS 4
+
+/* ---- quoting (imap-quote.c) ---- */
+
+static void
+imapq_literal(struct mbuf *o, const char *s, size_t n)
+{
+	mbuf_addc(o, '{');
+	mbuf_addu(o, n);
+	mbuf_adds(o, "}\r\n");
+	mbuf_add(o, s, n);
+}
+
+/* imap_append_nstring(): quoted unless CR, LF, 8-bit or more than four
+ * quoted-specials, then a literal. s is a C string of length n. */
+void
+imapq_nstring(struct mbuf *o, const char *s, size_t n, bool is_null)
+{
+	unsigned esc = 0;
+
+	if (is_null) {
+		mbuf_adds(o, "NIL");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		if (c == '"' || c == '\\') {
+			if (esc++ < QUOTED_MAX_ESCAPE_CHARS)
+				continue;
+			imapq_literal(o, s, n);
+			return;
+		}
+		if (c == '\r' || c == '\n' || c >= 0x80) {
+			imapq_literal(o, s, n);
+			return;
+		}
+	}
+	mbuf_addc(o, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			mbuf_addc(o, '\\');
+		mbuf_addc(o, s[i]);
+	}
+	mbuf_addc(o, '"');
+}
+
+/* imap_append_nstring_nolf(): CR and LF removed first. */
+void
+imapq_nstring_nolf(struct mbuf *o, const char *s, size_t n, bool is_null)
+{
+	if (is_null || (memchr(s, '\r', n) == NULL && !memchr(s, '\n', n))) {
+		imapq_nstring(o, s, n, is_null);
+		return;
+	}
+	struct mbuf t = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\r' && s[i] != '\n') {
+			mbuf_addc(&t, s[i]);
+		} else if (i + 1 < n && s[i + 1] != ' ' && s[i + 1] != '\t' &&
+			   s[i + 1] != '\r' && s[i + 1] != '\n') {
+			mbuf_addc(&t, ' ');
+		}
+	}
+	if (t.err)
+		o->err = t.err;
+	imapq_nstring(o, t.p ? t.p : "", t.len, false);
+	mbuf_free(&t);
+}
+
+/* imap_append_string_for_humans(): TABs to spaces, runs of spaces
+ * collapsed, CR/LF dropped, NUL to 0x80, ends trimmed. */
+void
+imapq_for_humans(struct mbuf *o, const char *s, size_t n)
+{
+	const uint8_t *src = (const uint8_t *)s;
+	size_t i, remove = 0;
+	bool ws_prefix = true, last_lwsp = true, modify = false;
+
+	for (i = 0; i < n; i++) {
+		switch (src[i]) {
+		case 0:
+			last_lwsp = false;
+			modify = true;
+			break;
+		case '\t':
+			modify = true;
+			/* fall through */
+		case ' ':
+			if (last_lwsp) {
+				modify = true;
+				remove++;
+			}
+			last_lwsp = true;
+			break;
+		case '\r':
+		case '\n':
+			remove++;
+			modify = true;
+			break;
+		case '"':
+		case '\\':
+			modify = true;
+			last_lwsp = false;
+			break;
+		default:
+			if (src[i] & 0x80)
+				modify = true;
+			last_lwsp = false;
+			break;
+		}
+		if (!last_lwsp)
+			ws_prefix = false;
+	}
+	if (last_lwsp && i > 0 && !ws_prefix) {
+		modify = true;
+		remove++;
+	}
+	if (!modify) {
+		mbuf_addc(o, '"');
+		mbuf_add(o, s, n);
+		mbuf_addc(o, '"');
+		return;
+	}
+	if (n == remove) {
+		mbuf_adds(o, "\"\"");
+		return;
+	}
+	mbuf_addc(o, '{');
+	mbuf_addu(o, n - remove);
+	mbuf_adds(o, "}\r\n");
+	last_lwsp = true;
+	ws_prefix = true;
+	for (i = 0; i < n; i++) {
+		switch (src[i]) {
+		case 0:
+			mbuf_addc(o, (char)0x80);
+			last_lwsp = false;
+			break;
+		case '\t':
+		case ' ':
+			if (!last_lwsp)
+				mbuf_addc(o, ' ');
+			last_lwsp = true;
+			break;
+		case '\r':
+		case '\n':
+			break;
+		default:
+			last_lwsp = false;
+			mbuf_addc(o, (char)src[i]);
+			break;
+		}
+		if (!last_lwsp)
+			ws_prefix = false;
+	}
+	if (last_lwsp && i > 0 && !ws_prefix && o->len > 0)
+		o->len--;
+}
+
+static void
+q_span(struct ife_mime_builder *b, struct mbuf *o, struct span s)
+{
+	imapq_nstring(o, mime_span(b, s), s.len, s.off == SPAN_NULL);
+}
+
+static void
+q_span_nolf(struct ife_mime_builder *b, struct mbuf *o, struct span s)
+{
+	imapq_nstring_nolf(o, mime_span(b, s), s.len, s.off == SPAN_NULL);
+}
+
+/* ---- ENVELOPE (imap-envelope.c) ---- */
+
+static size_t
+cstrlen(const char *s, size_t n)
+{
+	const char *z = memchr(s, '\0', n);
+	return z ? (size_t)(z - s) : n;
+}
+
+/* Parses one address header value (copied out of the arena first: the
+ * parser appends to the arena) and writes the address list. Returns
+ * whether the list was non-empty. */
+static bool
+write_addresses(struct ife_mime_builder *b, struct mbuf *o, struct span v)
+{
+	if (v.off == SPAN_NULL)
+		return false;
+	uint8_t *copy = malloc(v.len ? v.len : 1);
+	if (copy == NULL) {
+		b->err = -ENOMEM;
+		return false;
+	}
+	memcpy(copy, b->arena.p + v.off, v.len);
+	mime_parse_addresses(b, copy, v.len);
+	free(copy);
+	if (b->naddrs == 0)
+		return false;
+	mbuf_addc(o, '(');
+	for (uint32_t i = 0; i < b->naddrs; i++) {
+		struct maddr *a = &b->addrs[i];
+		mbuf_addc(o, '(');
+		if (a->name.off == SPAN_NULL)
+			mbuf_adds(o, "NIL");
+		else
+			imapq_for_humans(o, mime_span(b, a->name), a->name.len);
+		mbuf_addc(o, ' ');
+		q_span(b, o, a->route);
+		mbuf_addc(o, ' ');
+		q_span(b, o, a->mailbox);
+		mbuf_addc(o, ' ');
+		q_span(b, o, a->domain);
+		mbuf_addc(o, ')');
+	}
+	mbuf_addc(o, ')');
+	return true;
+}
+
+static void
+write_addr_field(struct ife_mime_builder *b, struct mbuf *o, struct span v,
+		 struct span fallback)
+{
+	if (write_addresses(b, o, v))
+		return;
+	/* NVL(sender, from): an absent or empty list falls back */
+	if (fallback.off != SPAN_NULL && write_addresses(b, o, fallback))
+		return;
+	mbuf_adds(o, "NIL");
+}
+
+void
+mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
+		     const struct span *f)
+{
+	static const struct span none = {SPAN_NULL, 0};
+	struct span s;
+
+	s = f[ENV_DATE];
+	if (s.off == SPAN_NULL)
+		mbuf_adds(o, "NIL");
+	else
+		imapq_nstring_nolf(o, mime_span(b, s),
+				   cstrlen(mime_span(b, s), s.len), false);
+	mbuf_addc(o, ' ');
+	s = f[ENV_SUBJECT];
+	if (s.off == SPAN_NULL)
+		mbuf_adds(o, "NIL");
+	else
+		imapq_for_humans(o, mime_span(b, s),
+				 cstrlen(mime_span(b, s), s.len));
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_FROM], none);
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_SENDER], f[ENV_FROM]);
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_REPLY_TO], f[ENV_FROM]);
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_TO], none);
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_CC], none);
+	mbuf_addc(o, ' ');
+	write_addr_field(b, o, f[ENV_BCC], none);
+	for (int i = ENV_IN_REPLY_TO; i <= ENV_MESSAGE_ID; i++) {
+		mbuf_addc(o, ' ');
+		s = f[i];
+		if (s.off == SPAN_NULL)
+			mbuf_adds(o, "NIL");
+		else
+			imapq_nstring_nolf(o, mime_span(b, s),
+					   cstrlen(mime_span(b, s), s.len),
+					   false);
+	}
+}
+
+/* ---- BODY / BODYSTRUCTURE (imap-bodystructure.c) ---- */
+
+#define EMPTY_BODY                                                             \
+	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)"
+#define EMPTY_BODYSTRUCTURE                                                    \
+	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 " \
+	"NIL NIL NIL NIL)"
+
+static void
+params_write(struct ife_mime_builder *b, struct mbuf *o, uint32_t first,
+	     uint32_t n, bool default_charset)
+{
+	bool seen = false;
+
+	if (!default_charset && n == 0) {
+		mbuf_adds(o, "NIL");
+		return;
+	}
+	mbuf_addc(o, '(');
+	for (uint32_t i = 0; i < n; i++) {
+		struct mparam *p = &b->params[first + i];
+		if (i > 0)
+			mbuf_addc(o, ' ');
+		if (default_charset && p->name.len == 7 &&
+		    strncasecmp(mime_span(b, p->name), "charset", 7) == 0)
+			seen = true;
+		q_span(b, o, p->name);
+		mbuf_addc(o, ' ');
+		q_span(b, o, p->value);
+	}
+	if (default_charset && !seen) {
+		if (n > 0)
+			mbuf_addc(o, ' ');
+		mbuf_adds(o, "\"charset\" \"us-ascii\"");
+	}
+	mbuf_addc(o, ')');
+}
+
+static void
+write_common(struct ife_mime_builder *b, struct mbuf *o, const struct mdata *d)
+{
+	mbuf_addc(o, ' ');
+	if (d->cdisp.off == SPAN_NULL) {
+		mbuf_adds(o, "NIL");
+	} else {
+		mbuf_addc(o, '(');
+		q_span(b, o, d->cdisp);
+		mbuf_addc(o, ' ');
+		params_write(b, o, d->cdp_first, d->cdp_n, false);
+		mbuf_addc(o, ')');
+	}
+	mbuf_addc(o, ' ');
+	if (d->lang_n == 0) {
+		mbuf_adds(o, "NIL");
+	} else {
+		mbuf_addc(o, '(');
+		for (uint32_t i = 0; i < d->lang_n; i++) {
+			if (i > 0)
+				mbuf_addc(o, ' ');
+			q_span(b, o, b->spans[d->lang_first + i]);
+		}
+		mbuf_addc(o, ')');
+	}
+	mbuf_addc(o, ' ');
+	q_span_nolf(b, o, d->cloc);
+}
+
+static void write_part(struct ife_mime_builder *b, struct mbuf *o,
+		       uint32_t idx, bool ext);
+
+static void
+write_siblings(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx,
+	       bool ext)
+{
+	for (; idx != IFE_MIME_NONE; idx = b->parts[idx].p.next) {
+		mbuf_addc(o, '(');
+		write_part(b, o, idx, ext);
+		mbuf_addc(o, ')');
+	}
+}
+
+static bool
+span_ieq(struct ife_mime_builder *b, struct span s, const char *want)
+{
+	return s.off != SPAN_NULL && s.len == strlen(want) &&
+	       strncasecmp(mime_span(b, s), want, s.len) == 0;
+}
+
+/* Recursion is bounded by ife_mime_limits.max_depth. */
+static void
+write_part(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx, bool ext)
+{
+	const struct mpart *mp = &b->parts[idx];
+	const struct mdata *d = &mp->d;
+
+	if (mp->p.flags & IFE_MIME_PART_MULTIPART) {
+		if (mp->p.child != IFE_MIME_NONE)
+			write_siblings(b, o, mp->p.child, ext);
+		else
+			mbuf_adds(o, ext ? EMPTY_BODYSTRUCTURE : EMPTY_BODY);
+		mbuf_addc(o, ' ');
+		q_span(b, o, d->csubtype);
+		if (!ext)
+			return;
+		mbuf_addc(o, ' ');
+		params_write(b, o, d->ctp_first, d->ctp_n, false);
+		write_common(b, o, d);
+		return;
+	}
+
+	bool text;
+	if (mp->p.flags & IFE_MIME_PART_RFC822) {
+		mbuf_adds(o, "\"message\" \"rfc822\"");
+		text = false;
+	} else if (d->ctype.off == SPAN_NULL) {
+		text = true;
+		mbuf_adds(o, "\"text\" \"plain\"");
+	} else {
+		text = span_ieq(b, d->ctype, "text");
+		q_span(b, o, d->ctype);
+		mbuf_addc(o, ' ');
+		q_span(b, o, d->csubtype);
+	}
+	mbuf_addc(o, ' ');
+	params_write(b, o, d->ctp_first, d->ctp_n, text);
+	mbuf_addc(o, ' ');
+	q_span_nolf(b, o, d->cid);
+	mbuf_addc(o, ' ');
+	q_span_nolf(b, o, d->cdesc);
+	mbuf_addc(o, ' ');
+	if (d->cte.off != SPAN_NULL)
+		q_span(b, o, d->cte);
+	else
+		mbuf_adds(o, "\"7bit\"");
+	mbuf_addc(o, ' ');
+	mbuf_addu(o, mp->p.body_vsize);
+	if (text) {
+		mbuf_addc(o, ' ');
+		mbuf_addu(o, mp->p.body_lines);
+	} else if ((mp->p.flags & IFE_MIME_PART_RFC822) &&
+		   mp->p.child != IFE_MIME_NONE) {
+		const struct mpart *c = &b->parts[mp->p.child];
+		mbuf_adds(o, " (");
+		if (c->d.envelope.off != SPAN_NULL)
+			mbuf_add(o, mime_span(b, c->d.envelope),
+				 c->d.envelope.len);
+		else
+			mbuf_adds(o, "NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL");
+		mbuf_adds(o, ") ");
+		write_siblings(b, o, mp->p.child, ext);
+		mbuf_addc(o, ' ');
+		mbuf_addu(o, mp->p.body_lines);
+	}
+	if (!ext)
+		return;
+	mbuf_addc(o, ' ');
+	q_span_nolf(b, o, d->cmd5);
+	write_common(b, o, d);
+}
+
+/* ---- index blob ---- */
+
+#define IDX_MAGIC 0x4d454649u /* "IFEM" */
+
+struct idx_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t part_size;
+	uint32_t flags;
+	uint32_t nparts;
+	uint32_t env_len;
+	uint32_t bs_len;
+	uint32_t body_len;
+	uint32_t reserved;
+};
+
+int
+mime_build_index(struct ife_mime_builder *b)
+{
+	struct mbuf *o = &b->out;
+	struct idx_hdr h = {
+		.magic = IDX_MAGIC,
+		.version = IFE_MIME_INDEX_VERSION,
+		.part_size = sizeof(struct ife_mime_part),
+		.flags = b->flags,
+		.nparts = b->nparts,
+	};
+
+	mbuf_reset(o);
+	mbuf_add(o, &h, sizeof(h));
+	for (uint32_t i = 0; i < b->nparts; i++)
+		mbuf_add(o, &b->parts[i].p, sizeof(struct ife_mime_part));
+	size_t at = o->len;
+	struct span env = b->parts[0].d.envelope;
+	if (env.off != SPAN_NULL)
+		mbuf_add(o, mime_span(b, env), env.len);
+	h.env_len = (uint32_t)(o->len - at);
+	at = o->len;
+	mbuf_addc(o, '(');
+	write_part(b, o, 0, true);
+	mbuf_addc(o, ')');
+	h.bs_len = (uint32_t)(o->len - at);
+	at = o->len;
+	mbuf_addc(o, '(');
+	write_part(b, o, 0, false);
+	mbuf_addc(o, ')');
+	h.body_len = (uint32_t)(o->len - at);
+	if (o->err)
+		return o->err;
+	if (b->err)
+		return b->err;
+	memcpy(o->p, &h, sizeof(h));
+	return 0;
+}
+
+int
+ife_mime_index_open(const void *idx, size_t idx_len,
+		    struct ife_mime_index_info *info)
+{
+	struct idx_hdr h;
+
+	if (idx == NULL || idx_len < sizeof(h) || ((uintptr_t)idx & 3) != 0)
+		return IFE_ECORRUPT;
+	memcpy(&h, idx, sizeof(h));
+	if (h.magic != IDX_MAGIC || h.version != IFE_MIME_INDEX_VERSION ||
+	    h.part_size != sizeof(struct ife_mime_part) || h.nparts == 0)
+		return IFE_ECORRUPT;
+	uint64_t need = sizeof(h) + (uint64_t)h.nparts * h.part_size +
+			(uint64_t)h.env_len + h.bs_len + h.body_len;
+	if (need != idx_len)
+		return IFE_ECORRUPT;
+	const char *p = (const char *)idx + sizeof(h);
+	info->flags = h.flags;
+	info->nparts = h.nparts;
+	info->parts = (const struct ife_mime_part *)(const void *)p;
+	p += (size_t)h.nparts * h.part_size;
+	info->envelope = p;
+	info->envelope_len = h.env_len;
+	p += h.env_len;
+	info->bodystructure = p;
+	info->bodystructure_len = h.bs_len;
+	p += h.bs_len;
+	info->body = p;
+	info->body_len = h.body_len;
+	return 0;
+}
+
+/* ---- sections (imap-msgpart.c) ---- */
+
+static bool
+sec_word(const char *s, size_t n, const char *w)
+{
+	return n == strlen(w) && strncasecmp(s, w, n) == 0;
+}
+
+int
+ife_mime_section(const struct ife_mime_index_info *info, const char *sec,
+		 size_t sec_len, struct ife_mime_slice *out)
+{
+	const struct ife_mime_part *parts = info->parts;
+	uint32_t part = 0;
+	size_t i = 0;
+	bool numbered = false, found = true;
+
+	memset(out, 0, sizeof(*out));
+	/* section-part = nz-number *("." nz-number) */
+	while (i < sec_len && sec[i] >= '1' && sec[i] <= '9') {
+		uint64_t num = 0;
+		while (i < sec_len && sec[i] >= '0' && sec[i] <= '9') {
+			num = num * 10 + (uint64_t)(sec[i] - '0');
+			if (num > UINT32_MAX)
+				return IFE_EPROTO;
+			i++;
+		}
+		numbered = true;
+		bool more = i < sec_len && sec[i] == '.';
+		if (more) {
+			i++;
+			if (i == sec_len)
+				return IFE_EPROTO;
+		}
+		bool digit_next = more && sec[i] >= '0' && sec[i] <= '9';
+		if (!found)
+			continue;
+		if (parts[part].flags & IFE_MIME_PART_MULTIPART) {
+			uint32_t c = parts[part].child;
+			for (; num > 1 && c != IFE_MIME_NONE; num--)
+				c = parts[c].next;
+			if (c == IFE_MIME_NONE)
+				found = false;
+			else
+				part = c;
+		} else if (num != 1) {
+			found = false;
+		} else if (digit_next &&
+			   (parts[part].flags & IFE_MIME_PART_RFC822) == 0) {
+			found = false;
+		}
+		if (found && digit_next &&
+		    (parts[part].flags & IFE_MIME_PART_RFC822) &&
+		    parts[part].child != IFE_MIME_NONE)
+			part = parts[part].child;
+	}
+	const char *rest = sec + i;
+	size_t rl = sec_len - i;
+	uint32_t kind;
+	if (rl == 0)
+		kind = numbered ? IFE_MIME_SEC_BODY : IFE_MIME_SEC_ALL;
+	else if (sec_word(rest, rl, "HEADER"))
+		kind = IFE_MIME_SEC_HEADER;
+	else if (sec_word(rest, rl, "HEADER.FIELDS"))
+		kind = IFE_MIME_SEC_HEADER_FIELDS;
+	else if (sec_word(rest, rl, "HEADER.FIELDS.NOT"))
+		kind = IFE_MIME_SEC_HEADER_FIELDS_NOT;
+	else if (sec_word(rest, rl, "TEXT"))
+		kind = IFE_MIME_SEC_TEXT;
+	else if (numbered && sec_word(rest, rl, "MIME"))
+		kind = IFE_MIME_SEC_MIME;
+	else
+		return IFE_EPROTO;
+	out->kind = kind;
+	if (!found)
+		return 0;
+	const struct ife_mime_part *p = &parts[part];
+	if (numbered && kind != IFE_MIME_SEC_BODY && kind != IFE_MIME_SEC_MIME) {
+		/* n.HEADER / n.TEXT name the encapsulated message */
+		if ((p->flags & IFE_MIME_PART_RFC822) == 0 ||
+		    p->child == IFE_MIME_NONE)
+			return 0;
+		p = &parts[p->child];
+	}
+	switch (kind) {
+	case IFE_MIME_SEC_ALL:
+		out->off = 0;
+		out->len = p->hdr_len + p->body_len;
+		out->vsize = p->hdr_vsize + p->body_vsize;
+		break;
+	case IFE_MIME_SEC_BODY:
+	case IFE_MIME_SEC_TEXT:
+		out->off = p->hdr_off + p->hdr_len;
+		out->len = p->body_len;
+		out->vsize = p->body_vsize;
+		break;
+	default: /* HEADER, HEADER.FIELDS[.NOT], MIME */
+		out->off = p->hdr_off;
+		out->len = p->hdr_len;
+		out->vsize = p->hdr_vsize;
+		break;
+	}
+	return 0;
+}
+
+size_t
+ife_mime_crlf_copy(const uint8_t *src, size_t len, uint8_t *dst,
+		   size_t dst_cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\n' && (i == 0 || src[i - 1] != '\r')) {
+			if (o + 2 > dst_cap)
+				break;
+			dst[o++] = '\r';
+			dst[o++] = '\n';
+			continue;
+		}
+		if (o + 1 > dst_cap)
+			break;
+		dst[o++] = src[i];
+	}
+	return o;
+}
+
+/* ---- builder ---- */
+
+int
+ife_mime_builder_create(const struct ife_mime_limits *lim,
+			struct ife_mime_builder **out)
+{
+	struct ife_mime_builder *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->lim.max_parts = lim && lim->max_parts ? lim->max_parts : 10000;
+	b->lim.max_depth = lim && lim->max_depth ? lim->max_depth : 100;
+	*out = b;
+	return 0;
+}
+
+void
+ife_mime_builder_destroy(struct ife_mime_builder **bp)
+{
+	struct ife_mime_builder *b = bp ? *bp : NULL;
+	if (b == NULL)
+		return;
+	free(b->parts);
+	free(b->bounds);
+	free(b->params);
+	free(b->spans);
+	free(b->addrs);
+	mbuf_free(&b->arena);
+	mbuf_free(&b->hv);
+	mbuf_free(&b->tmp);
+	mbuf_free(&b->out);
+	free(b);
+	*bp = NULL;
+}
+
+int
+ife_mime_index(struct ife_mime_builder *b, const void *msg, size_t len,
+	       const void **idx_out, size_t *idx_len)
+{
+	if (len >= UINT32_MAX)
+		return IFE_ELIMIT;
+	b->msg = msg ? msg : (const void *)"";
+	b->len = len;
+	b->nparts = b->nbounds = b->nparams = b->nspans = b->naddrs = 0;
+	b->flags = 0;
+	b->err = 0;
+	mbuf_reset(&b->arena);
+	mbuf_reset(&b->hv);
+	mbuf_reset(&b->tmp);
+	int ret = mime_parse(b);
+	if (ret == 0)
+		ret = mime_build_index(b);
+	if (ret == 0 && (b->arena.err || b->hv.err || b->tmp.err))
+		ret = -ENOMEM;
+	if (ret != 0)
+		return ret;
+	*idx_out = b->out.p;
+	*idx_len = b->out.len;
+	return 0;
+}

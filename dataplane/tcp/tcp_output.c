@@ -1,0 +1,506 @@
+/*
+ * Output: segment building (header, options, payload copied from the send
+ * queue), checksums (software, or the pseudo-header sum for TX offload),
+ * the send loop (windows, sender SWS avoidance, FIN, persist), ACKs,
+ * RFC 5961 challenge ACKs and RSTs for segments without a connection.
+ */
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tcp_pvt.h"
+
+uint32_t
+tcp_pseudo_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
+	       uint32_t len)
+{
+	uint32_t sum;
+	if (family == 6) {
+		sum = __rte_raw_cksum(src, 16, 0);
+		sum = __rte_raw_cksum(dst, 16, sum);
+	} else {
+		sum = __rte_raw_cksum(src, 4, 0);
+		sum = __rte_raw_cksum(dst, 4, sum);
+	}
+	/* Length and protocol in network order, as 16-bit words. */
+	uint16_t w[3] = {rte_cpu_to_be_16((uint16_t)(len >> 16)),
+			 rte_cpu_to_be_16((uint16_t)len),
+			 rte_cpu_to_be_16(IPPROTO_TCP)};
+	return __rte_raw_cksum(w, sizeof(w), sum);
+}
+
+uint16_t
+tcp_effective_mss(const struct ife_tcp_stack *st, uint8_t family,
+		  uint16_t peer_mss, int ts)
+{
+	uint16_t ours = family == 6 ? st->mss_v6 : st->mss_v4;
+	uint16_t m = peer_mss && peer_mss < ours ? peer_mss : ours;
+	if (ts)
+		m -= 12; /* RFC 6691: options come out of the MSS */
+	if (m > st->max_seg_payload)
+		m = st->max_seg_payload;
+	return m;
+}
+
+uint32_t
+tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
+{
+	uint32_t used = tcp_rcvq_bytes(c);
+	uint32_t space = st->p.rcv_buf > used ? st->p.rcv_buf - used : 0;
+	unsigned segs = (c->rcvq_head ? c->rcvq_head->nb_segs : 0) +
+			c->ooo_segs;
+	if (segs >= st->p.rcvq_max_segs)
+		space = 0;
+	uint32_t maxw = 65535u << c->rcv_wscale;
+	return space > maxw ? maxw : space;
+}
+
+/* Advance the advertised right edge (RFC 9293 3.8.6.2.2 receiver SWS
+ * avoidance; never shrink) and return the window to put in a segment. */
+static uint32_t
+tcp_adv_window(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	uint32_t edge = c->rcv_nxt + tcp_rcv_window(st, c);
+	if (SEQ_LT(c->rcv_adv, c->rcv_nxt))
+		c->rcv_adv = c->rcv_nxt;
+	if (SEQ_GT(edge, c->rcv_adv)) {
+		uint32_t inc = edge - c->rcv_adv;
+		uint32_t thr = tcp_min32(st->p.rcv_buf / 2, c->mss);
+		if (inc >= thr || c->rcv_adv == c->rcv_nxt)
+			c->rcv_adv = edge;
+	}
+	return c->rcv_adv - c->rcv_nxt;
+}
+
+static unsigned
+put_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_TIMESTAMP;
+	o[3] = 10;
+	tsval = rte_cpu_to_be_32(tsval);
+	tsecr = rte_cpu_to_be_32(tsecr);
+	memcpy(o + 4, &tsval, 4);
+	memcpy(o + 8, &tsecr, 4);
+	return 12;
+}
+
+/* SYN options: MSS, SACK-permitted, timestamps, window scale. */
+static unsigned
+put_syn_opts(uint8_t *o, uint16_t mss, int sack, int ts, uint32_t tsval,
+	     uint32_t tsecr, int ws, uint8_t wscale)
+{
+	unsigned n = 0;
+	o[n++] = TCPOPT_MSS;
+	o[n++] = 4;
+	o[n++] = (uint8_t)(mss >> 8);
+	o[n++] = (uint8_t)mss;
+	if (ts) {
+		if (sack) {
+			o[n++] = TCPOPT_SACK_OK;
+			o[n++] = 2;
+		} else {
+			o[n++] = TCPOPT_NOP;
+			o[n++] = TCPOPT_NOP;
+		}
+		o[n++] = TCPOPT_TIMESTAMP;
+		o[n++] = 10;
+		tsval = rte_cpu_to_be_32(tsval);
+		tsecr = rte_cpu_to_be_32(tsecr);
+		memcpy(o + n, &tsval, 4);
+		memcpy(o + n + 4, &tsecr, 4);
+		n += 8;
+	} else if (sack) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK_OK;
+		o[n++] = 2;
+	}
+	if (ws) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WSCALE;
+		o[n++] = 3;
+		o[n++] = wscale;
+	}
+	return n;
+}
+
+/* RFC 2018 4: SACK blocks from the out-of-order queue, the block holding
+ * the most recently received segment first. */
+static unsigned
+put_sack(struct ife_tcp_stack *st, const struct ife_tcp_conn *c, uint8_t *o,
+	 unsigned maxblk)
+{
+	uint32_t blk[4][2];
+	unsigned nb = 0, first = 0;
+	for (struct rte_mbuf *p = c->ooo_head; p != NULL;) {
+		uint32_t s = p->hash.usr, e = s + p->pkt_len;
+		if (nb > 0 && blk[nb - 1][1] == s) {
+			blk[nb - 1][1] = e;
+		} else {
+			if (nb == 4)
+				break;
+			blk[nb][0] = s;
+			blk[nb][1] = e;
+			nb++;
+		}
+		if (SEQ_GEQ(c->sack_last, s) && SEQ_LT(c->sack_last, e))
+			first = nb - 1;
+		struct rte_mbuf *l = p;
+		for (unsigned k = 1; k < p->nb_segs; k++)
+			l = l->next;
+		p = l->next;
+	}
+	if (nb == 0)
+		return 0;
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_SACK;
+	unsigned n = 4, out = 0;
+	for (unsigned i = 0; i < nb && out < maxblk; i++) {
+		unsigned b = i == 0 ? first : (i <= first ? i - 1 : i);
+		uint32_t s = rte_cpu_to_be_32(blk[b][0]);
+		uint32_t e = rte_cpu_to_be_32(blk[b][1]);
+		memcpy(o + n, &s, 4);
+		memcpy(o + n + 4, &e, 4);
+		n += 8;
+		out++;
+	}
+	o[3] = (uint8_t)(2 + 8 * out);
+	st->stats.sack_blocks_tx += out;
+	return n;
+}
+
+/* Fill the TCP header and checksum of a built segment and hand it to the
+ * net layer. @p m holds header + options + payload, contiguous. */
+static int
+tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
+	 const uint8_t *src, const uint8_t *dst, unsigned hlen)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	struct ife_tcp_ip ip;
+	uint32_t len = m->pkt_len;
+
+	ip.family = family;
+	ip.pad = 0;
+	ip.len = (uint16_t)len;
+	memcpy(ip.src, src, 16);
+	memcpy(ip.dst, dst, 16);
+	th->cksum = 0;
+	uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
+	if (st->p.tx_csum_offload) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			       (family == 6 ? RTE_MBUF_F_TX_IPV6
+					    : RTE_MBUF_F_TX_IPV4);
+		m->l4_len = hlen;
+		th->cksum = __rte_raw_cksum_reduce(ps);
+	} else {
+		uint32_t sum = __rte_raw_cksum(th, len, ps);
+		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
+		th->cksum = ck;
+	}
+	st->stats.tx_segs++;
+	if (st->p.ip_output(st->p.output_ctx, m, &ip) < 0) {
+		st->stats.tx_output_err++;
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void
+fill_hdr(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport, uint32_t seq,
+	 uint32_t ack, uint8_t flags, uint16_t win, unsigned hlen)
+{
+	th->src_port = rte_cpu_to_be_16(sport);
+	th->dst_port = rte_cpu_to_be_16(dport);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)((hlen / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+}
+
+/* Copy @p len bytes at byte offset @p off of the send queue to @p dst. */
+static void
+sndq_copy(const struct ife_tcp_conn *c, uint32_t off, uint32_t len,
+	  uint8_t *dst)
+{
+	const struct rte_mbuf *s = c->sndq_head;
+	while (s != NULL && off >= s->data_len) {
+		off -= s->data_len;
+		s = s->next;
+	}
+	while (len > 0 && s != NULL) {
+		uint32_t n = tcp_min32(len, s->data_len - off);
+		memcpy(dst, rte_pktmbuf_mtod_offset(s, const uint8_t *, off),
+		       n);
+		dst += n;
+		len -= n;
+		off = 0;
+		s = s->next;
+	}
+}
+
+int
+tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
+	     uint32_t len, uint8_t flags)
+{
+	uint8_t opt[40];
+	unsigned olen = 0;
+	uint16_t win16;
+
+	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
+	if (m == NULL) {
+		st->stats.tx_no_mbuf++;
+		return -ENOMEM;
+	}
+	if (flags & TH_SYN) {
+		uint16_t ours = c->family == 6 ? st->mss_v6 : st->mss_v4;
+		olen = put_syn_opts(opt, ours, !!(c->flags & TF_SACK_OK),
+				    !!(c->flags & TF_TS_OK), st->now_ms,
+				    c->ts_recent, !!(c->flags & TF_WS_OK),
+				    c->rcv_wscale);
+		/* RFC 7323 2.2: the window in a SYN is never scaled. */
+		uint32_t w = tcp_adv_window(st, c);
+		win16 = w > 65535 ? 65535 : (uint16_t)w;
+	} else {
+		if (c->flags & TF_TS_OK)
+			olen = put_ts(opt, st->now_ms, c->ts_recent);
+		if ((c->flags & TF_SACK_OK) && c->ooo_head && !(flags & TH_RST))
+			olen += put_sack(st, c, opt + olen,
+					 (c->flags & TF_TS_OK) ? 3 : 4);
+		uint32_t w = tcp_adv_window(st, c);
+		if (w == 0)
+			st->stats.zero_window_tx++;
+		win16 = (uint16_t)(w >> c->rcv_wscale);
+	}
+	/* A segment never carries more than the MSS allows after its
+	 * options (c->mss already leaves room for the timestamp option). */
+	uint32_t room = (uint32_t)c->mss + ((c->flags & TF_TS_OK) ? 12 : 0);
+	room = olen < room ? room - olen : 1;
+	if (len > room || len > st->max_seg_payload) {
+		len = tcp_min32(room, st->max_seg_payload);
+		flags &= (uint8_t)~TH_FIN; /* FIN goes after the rest */
+	}
+	unsigned hlen = 20 + olen;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		st->stats.tx_no_mbuf++;
+		return -ENOMEM;
+	}
+	uint32_t ack = (flags & TH_ACK) ? c->rcv_nxt : 0;
+	fill_hdr((struct rte_tcp_hdr *)p, c->lport, c->rport, seq, ack, flags,
+		 win16, hlen);
+	memcpy(p + 20, opt, olen);
+	if (len > 0) {
+		uint32_t start = c->snd_una;
+		if (c->state == IFE_TCP_SYN_SENT || c->state == IFE_TCP_SYN_RCVD)
+			start++;
+		sndq_copy(c, seq - start, len, p + hlen);
+		st->stats.tx_data_segs++;
+		st->stats.tx_bytes += len;
+	} else if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
+		st->stats.tx_acks++;
+	}
+	if (flags & TH_RST)
+		st->stats.tx_rst++;
+	if (flags & TH_FIN)
+		st->stats.tx_fin++;
+	if (flags & TH_SYN) {
+		if (flags & TH_ACK)
+			st->stats.tx_synack++;
+		else
+			st->stats.tx_syn++;
+	}
+	if (flags & TH_ACK) {
+		c->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACK_OWED2);
+		c->t_delack = 0;
+	}
+	/* An output error is a lost segment: timers recover it. */
+	tcp_xmit(st, m, c->family, c->laddr, c->raddr, hlen);
+	return (int)len + ((flags & TH_FIN) ? 1 : 0);
+}
+
+void
+tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	tcp_send_seg(st, c, c->snd_nxt, 0, TH_ACK);
+}
+
+void
+tcp_send_challenge_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	/* RFC 5961 section 7: a per-stack budget per second. */
+	uint32_t sec = st->now_ms / 1000;
+	if (sec != st->chack_sec) {
+		st->chack_sec = sec;
+		st->chack_count = 0;
+	}
+	if (st->chack_count >= st->p.challenge_ack_limit) {
+		st->stats.challenge_acks_limited++;
+		return;
+	}
+	st->chack_count++;
+	st->stats.challenge_acks++;
+	tcp_send_ack(st, c);
+}
+
+void
+tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
+	       uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	       uint8_t flags)
+{
+	/* @p ip is the received segment's: reply from its dst to its src. */
+	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
+	if (m == NULL) {
+		st->stats.tx_no_mbuf++;
+		return;
+	}
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, 20);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		st->stats.tx_no_mbuf++;
+		return;
+	}
+	fill_hdr((struct rte_tcp_hdr *)p, dport, sport, seq, ack, flags, 0, 20);
+	st->stats.tx_rst++;
+	tcp_xmit(st, m, ip->family, ip->dst, ip->src, 20);
+}
+
+int
+tcp_send_synack_cookie(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
+		       uint16_t sport, uint16_t dport, uint32_t iss,
+		       uint32_t irs, const struct tcp_opts *o, uint16_t mss)
+{
+	uint8_t opt[40];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
+	if (m == NULL) {
+		st->stats.tx_no_mbuf++;
+		return -ENOBUFS;
+	}
+	int ws = o->wscale != 0xff;
+	uint32_t tsval = 0;
+	if (o->has_ts) {
+		/* Low 5 bits carry our wscale (15 = none) and SACK-ok, so
+		 * the ACK's TSecr brings them back (as Linux does). */
+		uint32_t bits = (ws ? st->rcv_wscale : 0xfu) |
+				(o->sack_ok ? 0x10u : 0);
+		tsval = ((st->now_ms - 0x20) & ~0x1fu) | bits;
+	}
+	unsigned olen = put_syn_opts(opt, mss, o->has_ts && o->sack_ok,
+				     o->has_ts, tsval, o->tsval,
+				     o->has_ts && ws, st->rcv_wscale);
+	unsigned hlen = 20 + olen;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)hlen);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		st->stats.tx_no_mbuf++;
+		return -ENOBUFS;
+	}
+	uint32_t w = st->p.rcv_buf > 65535 ? 65535 : st->p.rcv_buf;
+	fill_hdr((struct rte_tcp_hdr *)p, dport, sport, iss, irs + 1,
+		 TH_SYN | TH_ACK, (uint16_t)w, hlen);
+	memcpy(p + 20, opt, olen);
+	st->stats.tx_synack++;
+	st->stats.syncookies_sent++;
+	return tcp_xmit(st, m, ip->family, ip->dst, ip->src, hlen);
+}
+
+static void
+tcp_persist_check(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	uint32_t off = c->snd_nxt - c->snd_una;
+	if (c->snd_nxt == c->snd_max && c->snd_una == c->snd_max &&
+	    off < c->sndq_bytes && c->t_rexmt == 0) {
+		c->flags |= TF_PERSIST;
+		c->backoff = 0;
+		tcp_rexmt_start(st, c);
+	}
+}
+
+int
+tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	int sent = 0;
+	switch (c->state) {
+	case IFE_TCP_ESTABLISHED:
+	case IFE_TCP_CLOSE_WAIT:
+	case IFE_TCP_FIN_WAIT_1:
+	case IFE_TCP_CLOSING:
+	case IFE_TCP_LAST_ACK:
+		break;
+	case IFE_TCP_FIN_WAIT_2:
+	case IFE_TCP_TIME_WAIT:
+		if (c->flags & TF_ACKNOW)
+			tcp_send_ack(st, c);
+		return 0;
+	default:
+		return 0;
+	}
+	for (;;) {
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t q = c->sndq_bytes;
+		uint32_t wnd = tcp_min32(c->snd_wnd, c->cwnd);
+		uint32_t len = 0;
+		if (off < q) {
+			len = tcp_min32(q - off, c->mss);
+			if (off + len > wnd)
+				len = wnd > off ? wnd - off : 0;
+			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1), with
+			 * Nagle off: a short segment only ends the queue. */
+			if (len < c->mss && off + len < q &&
+			    len < c->max_snd_wnd / 2)
+				len = 0;
+		}
+		uint8_t flags = TH_ACK;
+		if ((c->flags & TF_FIN_PENDING) && off <= q && off + len == q)
+			flags |= TH_FIN;
+		if (len == 0 && !(flags & TH_FIN)) {
+			if (c->flags & TF_ACKNOW)
+				tcp_send_ack(st, c);
+			break;
+		}
+		if (len > 0 && off + len == q)
+			flags |= TH_PSH;
+		uint32_t seq = c->snd_nxt;
+		if (SEQ_LT(seq, c->snd_max))
+			st->stats.retrans_segs++;
+		int rc = tcp_send_seg(st, c, seq, len, flags);
+		if (rc < 0) {
+			/* No mbuf: retry from the retransmission timer. */
+			if (c->t_rexmt == 0)
+				tcp_rexmt_start(st, c);
+			break;
+		}
+		/* rc = payload + FIN actually sent (options may shrink it). */
+		if ((uint32_t)rc != len + ((flags & TH_FIN) ? 1 : 0)) {
+			flags &= (uint8_t)~TH_FIN;
+			len = (uint32_t)rc;
+		}
+		if (len > 0 && !(c->flags & (TF_TS_OK | TF_RTT_TIMING)) &&
+		    seq == c->snd_max) {
+			c->rtt_seq = seq;
+			c->rtt_start = st->now_ms;
+			c->flags |= TF_RTT_TIMING;
+		}
+		c->snd_nxt += (uint32_t)rc;
+		if (flags & TH_FIN)
+			c->flags |= TF_FIN_SENT;
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (c->t_rexmt == 0 || (c->flags & TF_PERSIST)) {
+			if (c->flags & TF_PERSIST)
+				c->backoff = 0;
+			c->flags &= ~(uint32_t)TF_PERSIST;
+			tcp_rexmt_start(st, c);
+		}
+		sent++;
+		if (flags & TH_FIN)
+			break;
+	}
+	tcp_persist_check(st, c);
+	return sent;
+}
