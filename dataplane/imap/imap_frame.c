@@ -77,7 +77,8 @@ cmd_reset(struct ife_imap_parser *p)
 
 int
 ife_imap_parser_init(struct ife_imap_parser *p,
-		     const struct ife_imap_limits *lim, void *arena, size_t size)
+		     const struct ife_imap_limits *lim, void *arena,
+		     size_t size)
 {
 	int r = check_limits(lim, size);
 	if (r < 0 || arena == NULL)
@@ -244,8 +245,7 @@ to_arena(struct feed_ctx *c)
 }
 
 static enum ife_imap_ev
-error_ev(struct feed_ctx *c, int code, const char *text, bool bye,
-	 uint32_t off)
+error_ev(struct feed_ctx *c, int code, const char *text, bool bye, uint32_t off)
 {
 	struct ife_imap_parser *p = c->p;
 	struct ife_imap_event *ev = c->ev;
@@ -336,15 +336,15 @@ special_line(struct feed_ctx *c)
 				   (ch >= '0' && ch <= '9') || ch == '+' ||
 				   ch == '/';
 			if (ch == '=')
-				ok = i >= n - 2 && (i == n - 1 || t[n - 1] == '=');
+				ok = i >= n - 2 &&
+				     (i == n - 1 || t[n - 1] == '=');
 			else
 				ok = b64;
 		}
 	}
 	if (!ok) {
-		enum ife_imap_ev r = error_ev(c, IFE_EPROTO,
-					      "Invalid base64 response", false,
-					      0);
+		enum ife_imap_ev r = error_ev(
+			c, IFE_EPROTO, "Invalid base64 response", false, 0);
 		cmd_reset(p);
 		return r;
 	}
@@ -426,24 +426,24 @@ line_end(struct feed_ctx *c, bool *cont)
 	size_t n = text_size(c);
 	*cont = false;
 	if (n < 2 || t[n - 2] != '\r') {
-		enum ife_imap_ev r = error_ev(c, IFE_EPROTO,
-					      "Line must end with CRLF", false,
-					      (uint32_t)(n - 1));
+		enum ife_imap_ev r =
+			error_ev(c, IFE_EPROTO, "Line must end with CRLF",
+				 false, (uint32_t)(n - 1));
 		cmd_reset(p);
 		return r;
 	}
 	if (p->mode != IFE_IMAP_MODE_COMMAND)
 		return special_line(c);
 	if (n == 2) {
-		enum ife_imap_ev r = error_ev(c, IFE_EPROTO,
-					      "Empty command line", false, 0);
+		enum ife_imap_ev r =
+			error_ev(c, IFE_EPROTO, "Empty command line", false, 0);
 		cmd_reset(p);
 		return r;
 	}
 	uint64_t lsize;
 	bool sync, lit8;
-	if (!find_literal(t + p->seg_start, n - 2 - p->seg_start, &lsize,
-			  &sync, &lit8))
+	if (!find_literal(t + p->seg_start, n - 2 - p->seg_start, &lsize, &sync,
+			  &lit8))
 		return complete_command(c);
 
 	/* a literal follows: which command is this? */
@@ -458,8 +458,8 @@ line_end(struct feed_ctx *c, bool *cont)
 						     : "Unknown command",
 					     sync, lsize);
 		if (tl > p->lim->max_tag)
-			return literal_error(c, IFE_ELIMIT, "Tag too long", sync,
-					     lsize);
+			return literal_error(c, IFE_ELIMIT, "Tag too long",
+					     sync, lsize);
 		p->kind = cmd == IFE_IMAP_CMD_APPEND ? 2 : 1;
 	}
 	if (p->kind == 2) {
@@ -572,8 +572,8 @@ ife_imap_parser_feed(struct ife_imap_parser *p, const void *data, size_t len,
 			if (avail == 0)
 				goto need_more;
 			const uint8_t *nl = memchr(c.in + c.pos, '\n', avail);
-			size_t take = nl ? (size_t)(nl - (c.in + c.pos)) + 1
-					 : avail;
+			size_t take =
+				nl ? (size_t)(nl - (c.in + c.pos)) + 1 : avail;
 			if (p->line_len + take > (size_t)lim->max_line + 2 ||
 			    p->cmd_bytes + take > lim->max_command) {
 				/* report now (tag from what we have), then
@@ -590,10 +590,9 @@ ife_imap_parser_feed(struct ife_imap_parser *p, const void *data, size_t len,
 						       c.pos + take - c.cmd0);
 				}
 				uint8_t mode = p->mode;
-				enum ife_imap_ev r =
-					error_ev(&c, IFE_ELIMIT,
-						 "Command line too long", false,
-						 p->line_len);
+				enum ife_imap_ev r = error_ev(
+					&c, IFE_ELIMIT, "Command line too long",
+					false, p->line_len);
 				cmd_reset(p);
 				p->state = FR_DISCARD;
 				if (mode == IFE_IMAP_MODE_COMMAND)

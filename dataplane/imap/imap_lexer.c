@@ -11,34 +11,32 @@
 
 /* ---------------------------------------------------------- char classes */
 
-#define IMAP_ATOMC(c)                                                        \
-	((c) > 0x20 && (c) < 0x7f && (c) != '(' && (c) != ')' &&            \
-	 (c) != '{' && (c) != '%' && (c) != '*' && (c) != '"' &&             \
-	 (c) != '\\' && (c) != ']')
-#define IMAP_WORDC(c)                                                        \
-	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') ||         \
-	 ((c) >= '0' && (c) <= '9') || (c) == '.' || (c) == '-' ||          \
+#define IMAP_ATOMC(c)                                                          \
+	((c) > 0x20 && (c) < 0x7f && (c) != '(' && (c) != ')' && (c) != '{' && \
+	 (c) != '%' && (c) != '*' && (c) != '"' && (c) != '\\' && (c) != ']')
+#define IMAP_WORDC(c)                                                \
+	(((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || \
+	 ((c) >= '0' && (c) <= '9') || (c) == '.' || (c) == '-' ||   \
 	 (c) == '$' || (c) == '_')
-#define IMAP_CT(c)                                                           \
-	((IMAP_ATOMC(c) ? IMAP_C_ATOM : 0) |                                 \
-	 ((IMAP_ATOMC(c) || (c) == ']') ? IMAP_C_ASTRING : 0) |              \
-	 (((IMAP_ATOMC(c) || (c) == ']') && (c) != '+') ? IMAP_C_TAG : 0) |  \
-	 ((IMAP_ATOMC(c) || (c) == ']' || (c) == '%' || (c) == '*')          \
-		  ? IMAP_C_LIST                                              \
-		  : 0) |                                                     \
-	 (((c) >= 1 && (c) < 0x80 && (c) != '\r' && (c) != '\n' &&           \
-	   (c) != '"' && (c) != '\\')                                        \
-		  ? IMAP_C_QUOTED                                            \
-		  : 0) |                                                     \
-	 (((c) >= '0' && (c) <= '9') ? IMAP_C_DIGIT : 0) |                   \
+#define IMAP_CT(c)                                                          \
+	((IMAP_ATOMC(c) ? IMAP_C_ATOM : 0) |                                \
+	 ((IMAP_ATOMC(c) || (c) == ']') ? IMAP_C_ASTRING : 0) |             \
+	 (((IMAP_ATOMC(c) || (c) == ']') && (c) != '+') ? IMAP_C_TAG : 0) | \
+	 ((IMAP_ATOMC(c) || (c) == ']' || (c) == '%' || (c) == '*')         \
+		  ? IMAP_C_LIST                                             \
+		  : 0) |                                                    \
+	 (((c) >= 1 && (c) < 0x80 && (c) != '\r' && (c) != '\n' &&          \
+	   (c) != '"' && (c) != '\\')                                       \
+		  ? IMAP_C_QUOTED                                           \
+		  : 0) |                                                    \
+	 (((c) >= '0' && (c) <= '9') ? IMAP_C_DIGIT : 0) |                  \
 	 (IMAP_WORDC(c) ? IMAP_C_WORD : 0))
-#define IMAP_R4(b)                                                           \
+#define IMAP_R4(b) \
 	IMAP_CT(b), IMAP_CT((b) + 1), IMAP_CT((b) + 2), IMAP_CT((b) + 3)
-#define IMAP_R16(b)                                                          \
+#define IMAP_R16(b) \
 	IMAP_R4(b), IMAP_R4((b) + 4), IMAP_R4((b) + 8), IMAP_R4((b) + 12)
-#define IMAP_R64(b)                                                          \
-	IMAP_R16(b), IMAP_R16((b) + 16), IMAP_R16((b) + 32),                 \
-		IMAP_R16((b) + 48)
+#define IMAP_R64(b) \
+	IMAP_R16(b), IMAP_R16((b) + 16), IMAP_R16((b) + 32), IMAP_R16((b) + 48)
 
 const uint8_t imap_ctype[256] = {IMAP_R64(0), IMAP_R64(64), IMAP_R64(128),
 				 IMAP_R64(192)};
@@ -86,7 +84,8 @@ imap_vec_push(struct imap_lex *lx, void **vec, uint32_t *n, uint32_t *cap,
 	if (*n == *cap) {
 		uint32_t ncap = *cap ? *cap * 2 : 4;
 		uint8_t *top = lx->ps->arena + lx->base;
-		if (*vec != NULL && (uint8_t *)*vec + (size_t)*cap * elem == top &&
+		if (*vec != NULL &&
+		    (uint8_t *)*vec + (size_t)*cap * elem == top &&
 		    (size_t)ncap * elem - (size_t)*cap * elem <=
 			    lx->ps->arena_size - lx->base) {
 			lx->base += (uint32_t)((ncap - *cap) * elem);
@@ -600,9 +599,12 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } sysflags[] = {
-	{"ANSWERED", IFE_IMAP_FLAG_ANSWERED}, {"FLAGGED", IFE_IMAP_FLAG_FLAGGED},
-	{"DELETED", IFE_IMAP_FLAG_DELETED},   {"SEEN", IFE_IMAP_FLAG_SEEN},
-	{"DRAFT", IFE_IMAP_FLAG_DRAFT},	      {"RECENT", IFE_IMAP_FLAG_RECENT},
+	{"ANSWERED", IFE_IMAP_FLAG_ANSWERED},
+	{"FLAGGED", IFE_IMAP_FLAG_FLAGGED},
+	{"DELETED", IFE_IMAP_FLAG_DELETED},
+	{"SEEN", IFE_IMAP_FLAG_SEEN},
+	{"DRAFT", IFE_IMAP_FLAG_DRAFT},
+	{"RECENT", IFE_IMAP_FLAG_RECENT},
 };
 
 bool

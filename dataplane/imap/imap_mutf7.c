@@ -123,7 +123,8 @@ ife_imap_mutf7_decode(const char *in, size_t len, char *out, size_t cap)
 			return -1;
 		i++;
 		/* two adjacent shifts would be one (not canonical) */
-		if (i < len && in[i] == '&' && !(i + 1 < len && in[i + 1] == '-'))
+		if (i < len && in[i] == '&' &&
+		    !(i + 1 < len && in[i + 1] == '-'))
 			return -1;
 	}
 	return (long)o;
@@ -172,11 +173,11 @@ ife_imap_mutf7_encode(const char *in, size_t len, char *out, size_t cap)
 {
 	const uint8_t *p = (const uint8_t *)in;
 	size_t i = 0, o = 0;
-#define PUT(ch)                                                              \
-	do {                                                                 \
-		if (o >= cap)                                                \
-			return -2;                                           \
-		out[o++] = (char)(ch);                                       \
+#define PUT(ch)                        \
+	do {                           \
+		if (o >= cap)          \
+			return -2;     \
+		out[o++] = (char)(ch); \
 	} while (0)
 	while (i < len) {
 		size_t n;

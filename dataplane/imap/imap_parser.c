@@ -93,7 +93,8 @@ name_word(const uint8_t **pp, const uint8_t *end, char *buf, size_t cap)
 {
 	const uint8_t *p = *pp;
 	size_t n = 0;
-	while (p < end && ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))) {
+	while (p < end &&
+	       ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))) {
 		if (n + 1 >= cap)
 			return 0;
 		buf[n++] = (char)(*p >= 'a' ? *p - 32 : *p);
@@ -157,9 +158,10 @@ cmd_authenticate(struct imap_lex *lx, struct ife_imap_command *c)
 		uint8_t ch = *lx->p;
 		if (ch == '=') {
 			pad++;
-		} else if (pad == 0 &&
-			   ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/')) {
+		} else if (pad == 0 && ((ch >= 'A' && ch <= 'Z') ||
+					(ch >= 'a' && ch <= 'z') ||
+					(ch >= '0' && ch <= '9') || ch == '+' ||
+					ch == '/')) {
 		} else {
 			break;
 		}

@@ -51,10 +51,10 @@ enum {
 struct imap_lex {
 	const uint8_t *start, *p, *end;
 	struct ife_imap_parser *ps;
-	uint32_t base;	   /* arena mark where this parse began */
+	uint32_t base; /* arena mark where this parse began */
 	uint32_t nargs;
-	const char *err;   /* fixed client-safe text; NULL while fine */
-	int code;	   /* IFE_EPROTO / IFE_ELIMIT */
+	const char *err; /* fixed client-safe text; NULL while fine */
+	int code;	 /* IFE_EPROTO / IFE_ELIMIT */
 	uint32_t err_off;
 	bool elide;	   /* APPEND message literals carry no data */
 	bool prefix;	   /* APPEND prefix parse: stop at a message */
@@ -67,8 +67,8 @@ struct imap_lex {
 struct ife_imap_parser;
 void *imap_alloc(struct imap_lex *lx, size_t size);
 /* Grow a vector of n elements (capacity *cap) by one; returns the slot. */
-void *imap_vec_push(struct imap_lex *lx, void **vec, uint32_t *n,
-		    uint32_t *cap, size_t elem);
+void *imap_vec_push(struct imap_lex *lx, void **vec, uint32_t *n, uint32_t *cap,
+		    size_t elem);
 
 /* Errors: record the first one; always return false. */
 bool imap_fail(struct imap_lex *lx, int code, const char *text);

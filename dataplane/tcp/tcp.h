@@ -52,9 +52,9 @@ struct ife_tcp_conn;
  * zero.
  */
 struct ife_tcp_ip {
-	uint8_t family;  /**< 4 or 6 */
-	uint8_t pad;     /**< zero */
-	uint16_t len;    /**< TCP header + payload bytes per the IP header */
+	uint8_t family;	 /**< 4 or 6 */
+	uint8_t pad;	 /**< zero */
+	uint16_t len;	 /**< TCP header + payload bytes per the IP header */
 	uint8_t src[16]; /**< source address (peer on input, us on output) */
 	uint8_t dst[16]; /**< destination address */
 };
@@ -62,7 +62,7 @@ struct ife_tcp_ip {
 /** Congestion control algorithms. */
 enum ife_tcp_cc {
 	IFE_TCP_CC_NEWRENO = 0, /**< RFC 5681 + RFC 6582 */
-	IFE_TCP_CC_CUBIC = 1,   /**< RFC 9438 */
+	IFE_TCP_CC_CUBIC = 1,	/**< RFC 9438 */
 };
 
 /** Connection events (bit values; one callback may carry several). */
@@ -86,7 +86,7 @@ enum ife_tcp_event {
 };
 
 /** Mask of the events after which the handle is no longer valid. */
-#define IFE_TCP_EV_FINAL                                                       \
+#define IFE_TCP_EV_FINAL \
 	(IFE_TCP_EV_RESET | IFE_TCP_EV_TIMEDOUT | IFE_TCP_EV_CLOSED)
 
 /**
@@ -112,34 +112,34 @@ typedef int (*ife_tcp_output_fn)(void *ctx, struct rte_mbuf *m,
 /** Stack creation parameters. Zero fields take the documented default. */
 struct ife_tcp_params {
 	/* required */
-	struct rte_mempool *mp;      /**< mbufs for output segments */
+	struct rte_mempool *mp;	     /**< mbufs for output segments */
 	ife_tcp_output_fn ip_output; /**< see ife_tcp_output_fn */
-	void *output_ctx;            /**< first argument of ip_output */
-	ife_tcp_event_fn event;      /**< see ife_tcp_event_fn */
-	void *app;                   /**< first argument of event */
+	void *output_ctx;	     /**< first argument of ip_output */
+	ife_tcp_event_fn event;	     /**< see ife_tcp_event_fn */
+	void *app;		     /**< first argument of event */
 	/* sizing */
-	uint32_t max_conns;    /**< TCBs incl. SYN_RCVD/TIME_WAIT; 65536 */
-	uint32_t wheel_slots;  /**< timer wheel slots of 1 ms, pow2; 4096 */
-	int socket_id;         /**< NUMA node for the tables; SOCKET_ID_ANY=-1 */
-	uint16_t mtu;          /**< IP MTU for the MSS we announce; 1500 */
-	uint8_t cc;            /**< enum ife_tcp_cc; NEWRENO */
-	bool tx_csum_offload;  /**< the port computes TCP checksums on TX */
-	uint32_t rcv_buf;      /**< receive window bytes per conn; 262144 */
-	uint32_t snd_buf;      /**< send queue bytes per conn; 262144 */
+	uint32_t max_conns;   /**< TCBs incl. SYN_RCVD/TIME_WAIT; 65536 */
+	uint32_t wheel_slots; /**< timer wheel slots of 1 ms, pow2; 4096 */
+	int socket_id;	      /**< NUMA node for the tables; SOCKET_ID_ANY=-1 */
+	uint16_t mtu;	      /**< IP MTU for the MSS we announce; 1500 */
+	uint8_t cc;	      /**< enum ife_tcp_cc; NEWRENO */
+	bool tx_csum_offload; /**< the port computes TCP checksums on TX */
+	uint32_t rcv_buf;     /**< receive window bytes per conn; 262144 */
+	uint32_t snd_buf;     /**< send queue bytes per conn; 262144 */
 	uint16_t rcvq_max_segs; /**< in-order + out-of-order mbufs; 512 */
-	uint16_t ooo_max_segs;  /**< out-of-order mbufs per conn; 64 */
+	uint16_t ooo_max_segs;	/**< out-of-order mbufs per conn; 64 */
 	/* timers, milliseconds */
-	uint32_t rto_min_ms;    /**< 200 */
-	uint32_t rto_max_ms;    /**< 60000 (RFC 6298 2.5) */
-	uint32_t rto_init_ms;   /**< 1000 (RFC 6298 2.1) */
-	uint32_t delack_ms;     /**< 40 */
-	uint32_t time_wait_ms;  /**< 2*MSL; 60000 */
-	uint32_t fin_wait2_ms;  /**< orphan FIN_WAIT_2 limit; 60000 */
+	uint32_t rto_min_ms;	     /**< 200 */
+	uint32_t rto_max_ms;	     /**< 60000 (RFC 6298 2.5) */
+	uint32_t rto_init_ms;	     /**< 1000 (RFC 6298 2.1) */
+	uint32_t delack_ms;	     /**< 40 */
+	uint32_t time_wait_ms;	     /**< 2*MSL; 60000 */
+	uint32_t fin_wait2_ms;	     /**< orphan FIN_WAIT_2 limit; 60000 */
 	uint32_t keepalive_idle_ms;  /**< 0 = keepalive off */
 	uint32_t keepalive_intvl_ms; /**< 75000 */
 	uint8_t keepalive_probes;    /**< 9 */
-	uint8_t max_retries;         /**< data retransmissions; 12 */
-	uint8_t syn_retries;         /**< SYN / SYN-ACK retransmissions; 5 */
+	uint8_t max_retries;	     /**< data retransmissions; 12 */
+	uint8_t syn_retries;	     /**< SYN / SYN-ACK retransmissions; 5 */
 	uint8_t pad0;
 	uint32_t challenge_ack_limit; /**< RFC 5961 ACKs per second; 1000 */
 	/** Random bytes for ISNs (RFC 6528), SYN cookies and table hashing. */
@@ -153,24 +153,24 @@ struct ife_tcp_stats {
 	uint64_t tx_data_segs, tx_acks, tx_rst, tx_syn, tx_synack, tx_fin;
 	uint64_t tx_no_mbuf, tx_output_err;
 	/* drops on input, one counter per reason */
-	uint64_t drop_short;        /**< shorter than a TCP header / IP len */
-	uint64_t drop_bad_doff;     /**< data offset < 5 or beyond segment */
-	uint64_t drop_bad_csum;     /**< checksum failed (soft or NIC) */
+	uint64_t drop_short;	    /**< shorter than a TCP header / IP len */
+	uint64_t drop_bad_doff;	    /**< data offset < 5 or beyond segment */
+	uint64_t drop_bad_csum;	    /**< checksum failed (soft or NIC) */
 	uint64_t drop_bad_flags;    /**< SYN+FIN, SYN+RST, no flags... */
-	uint64_t drop_bad_addr;     /**< broadcast/multicast/port 0/family */
-	uint64_t drop_no_conn;      /**< no TCB, no listener (RST sent) */
+	uint64_t drop_bad_addr;	    /**< broadcast/multicast/port 0/family */
+	uint64_t drop_no_conn;	    /**< no TCB, no listener (RST sent) */
 	uint64_t drop_listen_noack; /**< LISTEN got ACK or data (RST sent) */
 	uint64_t drop_pool_full;    /**< no free TCB for a new connection */
 	uint64_t drop_bad_cookie;   /**< ACK to a SYN cookie failed to verify */
-	uint64_t drop_paws;         /**< RFC 7323 PAWS */
-	uint64_t drop_out_of_window;/**< unacceptable sequence number */
-	uint64_t drop_ack_invalid;  /**< ACK outside RFC 5961 bounds */
-	uint64_t drop_no_ack_flag;  /**< synchronized state, no ACK */
-	uint64_t drop_syn_sent_bad; /**< bad ACK/RST in SYN_SENT */
-	uint64_t drop_rcvq_full;    /**< receive segment limit reached */
-	uint64_t drop_ooo_full;     /**< out-of-order limit reached */
-	uint64_t drop_after_close;  /**< data after the app closed (RST) */
-	uint64_t drop_rst_ignored;  /**< RST outside the window */
+	uint64_t drop_paws;	    /**< RFC 7323 PAWS */
+	uint64_t drop_out_of_window; /**< unacceptable sequence number */
+	uint64_t drop_ack_invalid;   /**< ACK outside RFC 5961 bounds */
+	uint64_t drop_no_ack_flag;   /**< synchronized state, no ACK */
+	uint64_t drop_syn_sent_bad;  /**< bad ACK/RST in SYN_SENT */
+	uint64_t drop_rcvq_full;     /**< receive segment limit reached */
+	uint64_t drop_ooo_full;	     /**< out-of-order limit reached */
+	uint64_t drop_after_close;   /**< data after the app closed (RST) */
+	uint64_t drop_rst_ignored;   /**< RST outside the window */
 	/* connection events */
 	uint64_t listen_syns, syn_backlog_full, synack_retrans;
 	uint64_t syncookies_sent, syncookies_ok;

@@ -9,7 +9,7 @@
 
 #include "tcp_pvt.h"
 
-#define CUBIC_C    0.4 /* RFC 9438 4.2 */
+#define CUBIC_C	   0.4 /* RFC 9438 4.2 */
 #define CUBIC_BETA 0.7 /* RFC 9438 4.6 */
 
 void

@@ -18,10 +18,10 @@ pow2_at_least(uint32_t v)
 	return p;
 }
 
-#define DEF(field, val)                                                        \
-	do {                                                                   \
-		if (p.field == 0)                                              \
-			p.field = (val);                                       \
+#define DEF(field, val)                  \
+	do {                             \
+		if (p.field == 0)        \
+			p.field = (val); \
 	} while (0)
 
 int
@@ -185,8 +185,8 @@ ife_tcp_unlisten(struct ife_tcp_stack *st, uint16_t port)
 /* ---- ISN and SYN cookies ----------------------------------------------- */
 
 static size_t
-tuple_bytes(uint8_t *buf, uint8_t family, const uint8_t *laddr,
-	    uint16_t lport, const uint8_t *raddr, uint16_t rport)
+tuple_bytes(uint8_t *buf, uint8_t family, const uint8_t *laddr, uint16_t lport,
+	    const uint8_t *raddr, uint16_t rport)
 {
 	size_t alen = family == 6 ? 16 : 4;
 	memcpy(buf, laddr, alen);
@@ -510,8 +510,8 @@ tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 			st->stats.drop_pool_full++;
 		uint16_t mss = s->o.mss ? s->o.mss : 536;
 		uint32_t count = st->now_ms >> COOKIE_PERIOD_SHIFT;
-		uint32_t iss =
-			tcp_cookie_make(st, ip, sport, dport, s->seq, mss, count);
+		uint32_t iss = tcp_cookie_make(st, ip, sport, dport, s->seq,
+					       mss, count);
 		uint16_t ours = ip->family == 6 ? st->mss_v6 : st->mss_v4;
 		tcp_send_synack_cookie(st, ip, sport, dport, iss, s->seq, &s->o,
 				       ours);
@@ -614,9 +614,9 @@ ife_tcp_connect(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 }
 
 static const char *const state_names[] = {
-	"CLOSED",     "LISTEN",     "SYN_SENT",  "SYN_RCVD",
+	"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
 	"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-	"CLOSING",    "LAST_ACK",   "TIME_WAIT",
+	"CLOSING",     "LAST_ACK",   "TIME_WAIT",
 };
 
 const char *

@@ -46,8 +46,8 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 {
 	uint32_t used = tcp_rcvq_bytes(c);
 	uint32_t space = st->p.rcv_buf > used ? st->p.rcv_buf - used : 0;
-	unsigned segs = (c->rcvq_head ? c->rcvq_head->nb_segs : 0) +
-			c->ooo_segs;
+	unsigned segs =
+		(c->rcvq_head ? c->rcvq_head->nb_segs : 0) + c->ooo_segs;
 	if (segs >= st->p.rcvq_max_segs)
 		space = 0;
 	uint32_t maxw = 65535u << c->rcv_wscale;
@@ -189,9 +189,9 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 	th->cksum = 0;
 	uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
 	if (st->p.tx_csum_offload) {
-		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
-			       (family == 6 ? RTE_MBUF_F_TX_IPV6
-					    : RTE_MBUF_F_TX_IPV4);
+		m->ol_flags |=
+			RTE_MBUF_F_TX_TCP_CKSUM |
+			(family == 6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
 		m->l4_len = hlen;
 		th->cksum = __rte_raw_cksum_reduce(ps);
 	} else {
@@ -297,7 +297,8 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	memcpy(p + 20, opt, olen);
 	if (len > 0) {
 		uint32_t start = c->snd_una;
-		if (c->state == IFE_TCP_SYN_SENT || c->state == IFE_TCP_SYN_RCVD)
+		if (c->state == IFE_TCP_SYN_SENT ||
+		    c->state == IFE_TCP_SYN_RCVD)
 			start++;
 		sndq_copy(c, seq - start, len, p + hlen);
 		st->stats.tx_data_segs++;
@@ -386,13 +387,13 @@ tcp_send_synack_cookie(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 	if (o->has_ts) {
 		/* Low 5 bits carry our wscale (15 = none) and SACK-ok, so
 		 * the ACK's TSecr brings them back (as Linux does). */
-		uint32_t bits = (ws ? st->rcv_wscale : 0xfu) |
-				(o->sack_ok ? 0x10u : 0);
+		uint32_t bits =
+			(ws ? st->rcv_wscale : 0xfu) | (o->sack_ok ? 0x10u : 0);
 		tsval = ((st->now_ms - 0x20) & ~0x1fu) | bits;
 	}
-	unsigned olen = put_syn_opts(opt, mss, o->has_ts && o->sack_ok,
-				     o->has_ts, tsval, o->tsval,
-				     o->has_ts && ws, st->rcv_wscale);
+	unsigned olen =
+		put_syn_opts(opt, mss, o->has_ts && o->sack_ok, o->has_ts,
+			     tsval, o->tsval, o->has_ts && ws, st->rcv_wscale);
 	unsigned hlen = 20 + olen;
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)hlen);
 	if (p == NULL) {

@@ -19,14 +19,14 @@
 #define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 /* The same for millisecond clocks and timestamps. */
-#define TS_LT(a, b)   SEQ_LT(a, b)
-#define TS_LEQ(a, b)  SEQ_LEQ(a, b)
+#define TS_LT(a, b)  SEQ_LT(a, b)
+#define TS_LEQ(a, b) SEQ_LEQ(a, b)
 
-#define IFE_TCP_NIL       UINT32_MAX /* no connection index */
+#define IFE_TCP_NIL	   UINT32_MAX /* no connection index */
 #define IFE_TCP_MAX_LISTEN 16
 #define IFE_TCP_NO_LISTEN  0xff
 #define IFE_TCP_MAX_WSCALE 14
-#define IFE_TCP_MSS_MIN    88 /* smallest MSS we accept from a peer */
+#define IFE_TCP_MSS_MIN	   88 /* smallest MSS we accept from a peer */
 
 /* TCP header flags. */
 #define TH_FIN 0x01
@@ -37,35 +37,35 @@
 #define TH_URG 0x20
 
 /* Option kinds (RFC 9293, RFC 7323, RFC 2018). */
-#define TCPOPT_EOL       0
-#define TCPOPT_NOP       1
-#define TCPOPT_MSS       2
-#define TCPOPT_WSCALE    3
-#define TCPOPT_SACK_OK   4
-#define TCPOPT_SACK      5
+#define TCPOPT_EOL	 0
+#define TCPOPT_NOP	 1
+#define TCPOPT_MSS	 2
+#define TCPOPT_WSCALE	 3
+#define TCPOPT_SACK_OK	 4
+#define TCPOPT_SACK	 5
 #define TCPOPT_TIMESTAMP 8
 
 /* Connection flags (ife_tcp_conn.flags). */
 enum {
-	TF_TS_OK = 1u << 0,       /* timestamps negotiated */
-	TF_SACK_OK = 1u << 1,     /* peer accepts SACK blocks */
-	TF_WS_OK = 1u << 2,       /* window scaling negotiated */
-	TF_ACKNOW = 1u << 3,      /* send an ACK at the next output */
-	TF_DELACK = 1u << 4,      /* an ACK is owed (delayed) */
+	TF_TS_OK = 1u << 0,	  /* timestamps negotiated */
+	TF_SACK_OK = 1u << 1,	  /* peer accepts SACK blocks */
+	TF_WS_OK = 1u << 2,	  /* window scaling negotiated */
+	TF_ACKNOW = 1u << 3,	  /* send an ACK at the next output */
+	TF_DELACK = 1u << 4,	  /* an ACK is owed (delayed) */
 	TF_FIN_PENDING = 1u << 5, /* FIN to be sent after queued data */
-	TF_FIN_SENT = 1u << 6,    /* FIN has been sent (in snd_max) */
+	TF_FIN_SENT = 1u << 6,	  /* FIN has been sent (in snd_max) */
 	TF_APP_CLOSED = 1u << 7,  /* app released the handle: no events */
-	TF_RECOVERY = 1u << 8,    /* NewReno fast recovery */
-	TF_PERSIST = 1u << 9,     /* t_rexmt is the persist timer */
-	TF_IN_WHEEL = 1u << 10,   /* linked in the timer wheel */
+	TF_RECOVERY = 1u << 8,	  /* NewReno fast recovery */
+	TF_PERSIST = 1u << 9,	  /* t_rexmt is the persist timer */
+	TF_IN_WHEEL = 1u << 10,	  /* linked in the timer wheel */
 	TF_WANT_WRITE = 1u << 11, /* app got a short write */
-	TF_PEER_FIN = 1u << 12,   /* FIN received (rcv_nxt counts it) */
-	TF_PASSIVE = 1u << 13,    /* created by a listener */
+	TF_PEER_FIN = 1u << 12,	  /* FIN received (rcv_nxt counts it) */
+	TF_PASSIVE = 1u << 13,	  /* created by a listener */
 	TF_RTT_TIMING = 1u << 14, /* rtt_seq/rtt_start time a segment */
-	TF_IN_HASH = 1u << 15,    /* linked in the connection table */
+	TF_IN_HASH = 1u << 15,	  /* linked in the connection table */
 	TF_ACK_OWED2 = 1u << 16,  /* one segment since the last ACK */
-	TF_FREED = 1u << 17,      /* on the free list */
-	TF_SHUT_WR = 1u << 18,    /* app called shutdown/close */
+	TF_FREED = 1u << 17,	  /* on the free list */
+	TF_SHUT_WR = 1u << 18,	  /* app called shutdown/close */
 };
 
 /*
@@ -75,9 +75,9 @@ enum {
  */
 struct ife_tcp_conn {
 	/* links: indexes into st->conns */
-	uint32_t hnext;   /* hash chain */
-	uint32_t tnext;   /* timer wheel slot list / free list */
-	uint32_t tprev;   /* timer wheel slot list */
+	uint32_t hnext;	  /* hash chain */
+	uint32_t tnext;	  /* timer wheel slot list / free list */
+	uint32_t tprev;	  /* timer wheel slot list */
 	uint32_t t_wheel; /* tick the wheel entry is filed at */
 	/* identity */
 	uint8_t laddr[16], raddr[16];
@@ -170,7 +170,7 @@ struct tcp_opts {
 /* A received segment being processed (tcp_input.c). */
 struct tcp_seg {
 	uint32_t seq, ack, wnd; /* wnd raw (unscaled) */
-	uint32_t len;           /* payload bytes */
+	uint32_t len;		/* payload bytes */
 	uint8_t flags;
 	struct tcp_opts o;
 	struct rte_mbuf *m; /* payload (data at it), or NULL */
@@ -239,8 +239,8 @@ void tcp_cc_timeout(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 
 /* tcp_output.c */
 int tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
-int tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
-		 uint32_t seq, uint32_t len, uint8_t flags);
+int tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
+		 uint32_t len, uint8_t flags);
 void tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_challenge_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
@@ -269,8 +269,7 @@ void tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		      uint16_t sport, uint16_t dport, struct tcp_seg *s,
 		      int lidx);
 int tcp_find_listener(const struct ife_tcp_stack *st, uint16_t port);
-void tcp_event(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
-	       unsigned bits);
+void tcp_event(struct ife_tcp_stack *st, struct ife_tcp_conn *c, unsigned bits);
 void tcp_events_flush(struct ife_tcp_stack *st);
 void tcp_conn_drop(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		   unsigned final_event);

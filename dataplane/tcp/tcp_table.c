@@ -9,22 +9,22 @@
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-#define SIPROUND                                                               \
-	do {                                                                   \
-		v0 += v1;                                                      \
-		v1 = ROTL(v1, 13);                                             \
-		v1 ^= v0;                                                      \
-		v0 = ROTL(v0, 32);                                             \
-		v2 += v3;                                                      \
-		v3 = ROTL(v3, 16);                                             \
-		v3 ^= v2;                                                      \
-		v0 += v3;                                                      \
-		v3 = ROTL(v3, 21);                                             \
-		v3 ^= v0;                                                      \
-		v2 += v1;                                                      \
-		v1 = ROTL(v1, 17);                                             \
-		v1 ^= v2;                                                      \
-		v2 = ROTL(v2, 32);                                             \
+#define SIPROUND                   \
+	do {                       \
+		v0 += v1;          \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0;          \
+		v0 = ROTL(v0, 32); \
+		v2 += v3;          \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2;          \
+		v0 += v3;          \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0;          \
+		v2 += v1;          \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2;          \
+		v2 = ROTL(v2, 32); \
 	} while (0)
 
 /* SipHash-2-4 (Aumasson, Bernstein), reference algorithm. */
@@ -123,8 +123,8 @@ tcp_lookup(struct ife_tcp_stack *st, uint8_t family, const uint8_t *laddr,
 void
 tcp_hash_insert(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
-	uint32_t h = tcp_tuple_hash(st, c->family, c->laddr, c->lport,
-				    c->raddr, c->rport) &
+	uint32_t h = tcp_tuple_hash(st, c->family, c->laddr, c->lport, c->raddr,
+				    c->rport) &
 		     st->bucket_mask;
 	c->hnext = st->buckets[h];
 	st->buckets[h] = conn_idx(st, c);
@@ -136,8 +136,8 @@ tcp_hash_remove(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
 	if (!(c->flags & TF_IN_HASH))
 		return;
-	uint32_t h = tcp_tuple_hash(st, c->family, c->laddr, c->lport,
-				    c->raddr, c->rport) &
+	uint32_t h = tcp_tuple_hash(st, c->family, c->laddr, c->lport, c->raddr,
+				    c->rport) &
 		     st->bucket_mask;
 	uint32_t *pp = &st->buckets[h];
 	uint32_t me = conn_idx(st, c);
