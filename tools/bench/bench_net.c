@@ -95,12 +95,16 @@ main(int argc, char **argv)
 {
 	long frames = 5000000, runs = 5;
 	for (int i = 1; i + 1 < argc; i += 2) {
+		char *end;
 		if (!strcmp(argv[i], "--frames"))
-			frames = atol(argv[i + 1]);
+			frames = strtol(argv[i + 1], &end, 10);
 		else if (!strcmp(argv[i], "--runs"))
-			runs = atol(argv[i + 1]);
-		else {
-			fprintf(stderr, "usage: bench_net [--frames N] [--runs R]\n");
+			runs = strtol(argv[i + 1], &end, 10);
+		else
+			end = argv[i + 1];
+		if (*end != '\0') {
+			fprintf(stderr,
+				"usage: bench_net [--frames N] [--runs R]\n");
 			return 2;
 		}
 	}
