@@ -10,7 +10,16 @@
 #include "imapfe/err.h"
 #include "dp_config.h"
 
-enum setting_type { T_STR, T_IP4, T_U32, T_U16, T_BOOL, T_HUGE, T_LCORES };
+enum setting_type {
+	T_STR,
+	T_IP4,
+	T_IP6,
+	T_U32,
+	T_U16,
+	T_BOOL,
+	T_HUGE,
+	T_LCORES
+};
 
 struct setting {
 	const char *key;
@@ -29,6 +38,9 @@ static const struct setting settings[] = {
 	 "DPDK vdev of the port, e.g. net_af_packet0,iface=ife-s0 (required)"},
 	{"ip", T_IP4, F(ip4), 0, 0, 0,
 	 "IPv4 address of the dataplane (required)"},
+	{"ip6", T_IP6, F(ip6), 0, 0, 0,
+	 "global IPv6 address of the dataplane; unset = IPv6 off (a link-local "
+	 "address is derived from the MAC when set)"},
 	{"lcores", T_LCORES, F(lcores), S(lcores), 1, 0,
 	 "EAL lcore list; the first is the main lcore, the others are "
 	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
@@ -180,6 +192,21 @@ ife_dp_config_set(struct ife_dp_config *cfg, const char *key, const char *value,
 				    "'%s' is not a unicast host address%s",
 				    value, "");
 		memcpy(field, &a.s_addr, 4);
+		return 0;
+	}
+	case T_IP6: {
+		struct in6_addr a;
+		if (inet_pton(AF_INET6, value, &a) != 1)
+			return fail(err, errlen, where,
+				    "invalid IPv6 address '%s'", value);
+		static const uint8_t zero[16];
+		static const uint8_t loop[16] = {[15] = 1};
+		if (a.s6_addr[0] == 0xff || !memcmp(a.s6_addr, zero, 16) ||
+		    !memcmp(a.s6_addr, loop, 16))
+			return fail(err, errlen, where,
+				    "'%s' is not a unicast host address",
+				    value);
+		memcpy(field, a.s6_addr, 16);
 		return 0;
 	}
 	case T_U32:

@@ -25,6 +25,7 @@ enum ife_dp_huge {
 struct ife_dp_config {
 	char port[256];	  /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
 	uint32_t ip4;	  /**< our IPv4 address, network order */
+	uint8_t ip6[16];  /**< our IPv6 address; all zero = no IPv6 */
 	char lcores[64];  /**< EAL lcore list; first is the main lcore */
 	uint32_t mbufs;	  /**< mbufs in the pool */
 	uint16_t rx_desc; /**< RX ring size per queue */

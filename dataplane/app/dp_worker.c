@@ -82,14 +82,16 @@ ife_dp_worker_run(void *arg)
 			struct ife_net_rx l4;
 			enum ife_net_verdict v = ife_net_input(
 				&w->net, rte_pktmbuf_mtod(m, uint8_t *),
-				m->data_len, &rlen, &l4);
+				m->data_len,
+				m->data_len + rte_pktmbuf_tailroom(m), &rlen,
+				&l4);
 			if (v == IFE_NET_TX) {
 				m->data_len = (uint16_t)rlen;
 				m->pkt_len = rlen;
 				m->ol_flags = 0;
 				tx[ntx++] = m;
 			} else {
-				if (v == IFE_NET_L4)
+				if (v == IFE_NET_L4 || v == IFE_NET_ICMP_ERR)
 					w->cnt[IFE_DP_CNT_DROP_L4_NO_HANDLER]++;
 				rte_pktmbuf_free(m);
 			}

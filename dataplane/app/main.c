@@ -352,9 +352,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "imapfe-dataplane: out of memory\n");
 		goto out;
 	}
-	struct ife_net_cfg ncfg = {.ip4 = cfg.ip4,
-				   .arp_max_age = (uint64_t)cfg.arp_max_age_s *
-						  rte_get_tsc_hz()};
+	struct ife_net_cfg ncfg = {
+		.ip4 = cfg.ip4,
+		.neigh_max_age = (uint64_t)cfg.arp_max_age_s * rte_get_tsc_hz(),
+		.solicit_interval = rte_get_tsc_hz(),
+	};
+	memcpy(ncfg.ip6, cfg.ip6, 16);
 	memcpy(ncfg.mac, mac.addr_bytes, 6);
 	for (unsigned i = 0; i < nw; i++) {
 		struct ife_dp_worker *w = &workers[i];

@@ -105,7 +105,8 @@ class Dataplane:
 def balanced(c):
     """rx = every verdict; tx = every reply we generated."""
     verdicts = (c["tx_arp_reply"] + c["tx_icmp_echo_reply"] +
-                c["l4_delivered"] +
+                c["tx_icmp6_echo_reply"] + c["tx_ndp_advert"] +
+                c["l4_delivered"] + c["icmp_error_delivered"] +
                 sum(v for k, v in c.items() if k.startswith("drop_") and
                     k not in ("drop_tx_queue_full", "drop_l4_no_handler")))
     return verdicts == c["rx_frames"]

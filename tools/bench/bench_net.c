@@ -146,8 +146,8 @@ main(int argc, char **argv)
 				 * as a fresh mbuf would be. */
 				memcpy(work, cases[c].frame, cases[c].len);
 				ife_net_input(&net, work,
-					      (uint32_t)cases[c].len, &rlen,
-					      &rx);
+					      (uint32_t)cases[c].len,
+					      sizeof(work), &rlen, &rx);
 			}
 			uint64_t c1 = __rdtsc(), t1 = now_ns();
 			ns[r] = (double)(t1 - t0) / (double)frames;
