@@ -469,6 +469,16 @@ test_net_tcp_delivered_up(void **state)
 	assert_int_equal(rx.family, 4);
 	assert_memory_equal(rx.src, peer_ip, 4);
 	assert_memory_equal(rx.dst, our_ip, 4);
+	/* Passive learning: the sender's MAC is now known for replies... */
+	uint8_t mac[6];
+	assert_true(ife_net_arp_lookup(net, ip_n(peer_ip), mac));
+	assert_memory_equal(mac, peer_mac, 6);
+	/* ...but a segment from another MAC does not replace it. */
+	len = build_ip(f, peer_ip, our_ip, 6, tcp, sizeof(tcp));
+	f[11] = 0x77;
+	assert_int_equal(run(net, f, len, &rlen, &rx), IFE_NET_L4);
+	assert_true(ife_net_arp_lookup(net, ip_n(peer_ip), mac));
+	assert_memory_equal(mac, peer_mac, 6);
 	check_balance(net);
 	free(net);
 }

@@ -9,6 +9,7 @@
 
 #include "imapfe/err.h"
 #include "dp_config.h"
+#include "dp_svc_spec.h"
 
 enum setting_type {
 	T_STR,
@@ -46,7 +47,7 @@ static const struct setting settings[] = {
 	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
 	 "on the main lcore [0]"},
 	{"mbufs", T_U32, F(mbufs), 0, 1023, 1u << 24,
-	 "mbufs in the pool [8191]"},
+	 "mbufs in the pool [32767]"},
 	{"rx-desc", T_U16, F(rx_desc), 0, 64, 16384,
 	 "RX descriptors per queue [1024]"},
 	{"tx-desc", T_U16, F(tx_desc), 0, 64, 16384,
@@ -55,7 +56,7 @@ static const struct setting settings[] = {
 	{"huge", T_HUGE, F(huge), 0, 0, 0,
 	 "hugepages: auto (use when reserved, else --no-huge), on, off [auto]"},
 	{"mem-mb", T_U32, F(mem_mb), 0, 64, 1u << 20,
-	 "memory in MB when running without hugepages [256]"},
+	 "memory in MB when running without hugepages [512]"},
 	{"idle-sleep-us", T_U32, F(idle_sleep_us), 0, 0, 1000000,
 	 "sleep this long after 64 empty polls; 0 = busy poll [0]"},
 	{"arp-max-age", T_U32, F(arp_max_age_s), 0, 1, 86400,
@@ -64,6 +65,16 @@ static const struct setting settings[] = {
 	 "write JSON counters here every second and at exit [stdout at exit]"},
 	{"log-level", T_STR, F(log_level), S(log_level), 1, 0,
 	 "EAL log level: emergency..debug [warning]"},
+	{"services", T_STR, F(services), S(services), 0, 0,
+	 "TCP test services, e.g. echo:7,discard:9,source:19 [none]"},
+	{"source-bytes", T_U32, F(source_bytes), 0, 0, 0xffffffffu,
+	 "bytes the source service sends per connection [1048576]"},
+	{"tcp-max-conns", T_U32, F(tcp_max_conns), 0, 64, 1u << 22,
+	 "TCP connections (all states) per worker [65536]"},
+	{"tcp-backlog", T_U32, F(tcp_backlog), 0, 1, 1u << 20,
+	 "half-open connections per port before SYN cookies answer [1024]"},
+	{"tcp-cc", T_STR, F(tcp_cc), S(tcp_cc), 1, 0,
+	 "congestion control: newreno or cubic [newreno]"},
 	{"garp", T_BOOL, F(garp), 0, 0, 0,
 	 "send a gratuitous ARP at start [on]"},
 };
@@ -73,12 +84,16 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->lcores, sizeof(cfg->lcores), "0");
-	cfg->mbufs = 8191;
+	cfg->mbufs = 32767;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->burst = 32;
 	cfg->huge = IFE_DP_HUGE_AUTO;
-	cfg->mem_mb = 256;
+	cfg->mem_mb = 512;
+	cfg->source_bytes = 1u << 20;
+	cfg->tcp_max_conns = 65536;
+	cfg->tcp_backlog = 1024;
+	snprintf(cfg->tcp_cc, sizeof(cfg->tcp_cc), "newreno");
 	cfg->arp_max_age_s = 300;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "warning");
 	cfg->garp = true;
@@ -329,6 +344,15 @@ ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
 		return fail(err, errlen, "--ip",
 			    "required: the dataplane's IPv4 address%s%s", "",
 			    "");
+	if (strcmp(cfg->tcp_cc, "newreno") != 0 &&
+	    strcmp(cfg->tcp_cc, "cubic") != 0)
+		return fail(err, errlen, "--tcp-cc",
+			    "'%s' is not newreno or cubic", cfg->tcp_cc);
+	struct ife_dp_svc_port ports[IFE_DP_SVC_MAX_PORTS];
+	char why[160];
+	if (cfg->services[0] &&
+	    ife_dp_svc_parse(cfg->services, ports, why, sizeof(why)) < 0)
+		return fail(err, errlen, "--services", "%s", why);
 	int n = ife_dp_config_lcore_count(cfg->lcores);
 	uint32_t workers = n > 1 ? (uint32_t)n - 1 : 1;
 	/* Each queue keeps rx_desc + tx_desc + a burst in flight. */

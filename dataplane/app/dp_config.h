@@ -38,6 +38,11 @@ struct ife_dp_config {
 	char stats_file[256];	/**< JSON counters written here every second
 				     and at exit ("" = stdout at exit only) */
 	char log_level[16];	/**< EAL log level (error, warning, info...) */
+	char services[128];	/**< "echo:7,discard:9,source:19" or "" */
+	uint32_t source_bytes;	/**< bytes the source service sends */
+	uint32_t tcp_max_conns; /**< TCBs per worker */
+	uint32_t tcp_backlog;	/**< SYN_RCVD per port before SYN cookies */
+	char tcp_cc[16];	/**< newreno or cubic */
 	bool garp;		/**< send a gratuitous ARP at start */
 	bool help;		/**< --help was given */
 };

@@ -1,8 +1,10 @@
 /*
- * The worker poll loop: rx burst -> net classify -> tx burst. One per lcore,
- * one RX/TX queue pair each; nothing here is shared or locked, nothing is
- * allocated, no system call is made unless idle-sleep-us asks for it.
+ * The worker poll loop: rx burst -> net classify -> TCP -> timers -> tx
+ * burst. One per lcore, one RX/TX queue pair each; nothing here is shared
+ * or locked, nothing is allocated but mbufs, and no system call is made
+ * unless idle-sleep-us asks for it.
  */
+#include <errno.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -11,8 +13,8 @@
 #include <rte_pause.h>
 
 #include "dp_worker.h"
+#include "imapfe/err.h"
 
-#define MAX_BURST		256
 #define IDLE_POLLS_BEFORE_SLEEP 64
 
 static const char *const dp_counter_names[IFE_DP_CNT_MAX] = {
@@ -27,20 +29,125 @@ ife_dp_counter_name(enum ife_dp_counter c)
 	return (unsigned)c < IFE_DP_CNT_MAX ? dp_counter_names[c] : "unknown";
 }
 
+uint64_t
+ife_dp_worker_clock(const struct ife_dp_worker *w)
+{
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() *
+			   w->ns_per_tsc_q32) >>
+			  32);
+}
+
 static void
-send_garp(struct ife_dp_worker *w, struct rte_mbuf **tx, uint16_t *ntx)
+tx_flush(struct ife_dp_worker *w)
+{
+	uint16_t done = 0;
+	/* Retry a few times: a full ring now usually drains within a few
+	 * hundred nanoseconds; past that the rest is dropped and counted. */
+	for (int tries = 0; done < w->ntx && tries < 4; tries++)
+		done += rte_eth_tx_burst(w->port, w->queue, w->txq + done,
+					 w->ntx - done);
+	w->cnt[IFE_DP_CNT_TX_FRAMES] += done;
+	if (done < w->ntx) {
+		w->cnt[IFE_DP_CNT_DROP_TX_FULL] += w->ntx - done;
+		rte_pktmbuf_free_bulk(w->txq + done, w->ntx - done);
+	}
+	w->ntx = 0;
+}
+
+static inline void
+tx_queue(struct ife_dp_worker *w, struct rte_mbuf *m)
+{
+	if (w->ntx == IFE_DP_TXQ)
+		tx_flush(w);
+	w->txq[w->ntx++] = m;
+}
+
+static void
+send_small(struct ife_dp_worker *w, const uint8_t *frame, uint32_t len,
+	   enum ife_dp_counter what)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
-	if (m == NULL)
+	if (m == NULL) {
+		w->cnt[IFE_DP_CNT_NO_MBUF]++;
 		return;
-	char *p = rte_pktmbuf_append(m, IFE_NET_ARP_FRAME_LEN);
+	}
+	char *p = rte_pktmbuf_append(m, (uint16_t)len);
 	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	ife_net_garp(&w->net, (uint8_t *)p);
-	tx[(*ntx)++] = m;
-	w->cnt[IFE_DP_CNT_TX_GARP]++;
+	memcpy(p, frame, len);
+	tx_queue(w, m);
+	w->cnt[what]++;
+}
+
+int
+ife_dp_worker_ip_output(void *ctx, struct rte_mbuf *m,
+			const struct ife_tcp_ip *ip)
+{
+	struct ife_dp_worker *w = ctx;
+	struct ife_net_tx tx = {.family = ip->family, .proto = 6};
+	memcpy(tx.src, ip->src, 16);
+	memcpy(tx.dst, ip->dst, 16);
+	uint8_t *l4 = rte_pktmbuf_mtod(m, uint8_t *), *frame;
+	uint32_t flen;
+	int rc = ife_net_output(&w->net, l4, ip->len, rte_pktmbuf_headroom(m),
+				&tx, &frame, &flen);
+	if (rc == 0) {
+		uint16_t hdr = (uint16_t)(l4 - frame);
+		rte_pktmbuf_prepend(m, hdr);
+		m->l2_len = IFE_NET_ETH_HLEN;
+		m->l3_len = (uint16_t)(hdr - IFE_NET_ETH_HLEN);
+		tx_queue(w, m);
+		return 0;
+	}
+	rte_pktmbuf_free(m);
+	if (rc == IFE_AGAIN) {
+		/* Unknown next hop: solicit it; TCP retransmits the segment
+		 * once the answer has filled the cache. */
+		uint8_t sol[IFE_NET_NS_FRAME_LEN];
+		uint32_t slen =
+			ife_net_solicit(&w->net, ip->family, ip->dst, sol);
+		if (slen)
+			send_small(w, sol, slen, IFE_DP_CNT_TX_SOLICIT);
+		w->cnt[IFE_DP_CNT_DROP_OUT_NO_NEIGHBOR]++;
+		return -EHOSTUNREACH;
+	}
+	w->cnt[IFE_DP_CNT_DROP_OUT_ERROR]++;
+	return rc;
+}
+
+static inline uint16_t
+ld16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static void
+to_tcp(struct ife_dp_worker *w, struct rte_mbuf *m, enum ife_net_verdict v,
+       const struct ife_net_rx *rx)
+{
+	struct ife_tcp_ip ip = {.family = rx->family, .len = rx->l4_len};
+	if (w->tcp == NULL || rx->proto != 6) {
+		w->cnt[IFE_DP_CNT_DROP_L4_NO_HANDLER]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (v == IFE_NET_ICMP_ERR) {
+		/* The quote holds our segment: ports, ours first. */
+		const uint8_t *q =
+			rte_pktmbuf_mtod_offset(m, uint8_t *, rx->l4_off);
+		memcpy(ip.src, rx->src, 16);
+		memcpy(ip.dst, rx->dst, 16);
+		ife_tcp_pmtu_update(w->tcp, &ip, ld16(q), ld16(q + 2), rx->mtu,
+				    w->now_ns);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(ip.src, rx->src, 16);
+	memcpy(ip.dst, rx->dst, 16);
+	rte_pktmbuf_adj(m, rx->l4_off);
+	ife_tcp_input(w->tcp, m, &ip, w->now_ns);
 }
 
 static void
@@ -56,17 +163,21 @@ int
 ife_dp_worker_run(void *arg)
 {
 	struct ife_dp_worker *w = arg;
-	struct rte_mbuf *rx[MAX_BURST], *tx[MAX_BURST];
+	struct rte_mbuf *rx[IFE_DP_MAX_BURST];
 	uint32_t idle = 0;
 
-	uint16_t ntx = 0;
-	if (w->send_garp)
-		send_garp(w, tx, &ntx);
+	w->now_ns = ife_dp_worker_clock(w);
+	if (w->send_garp) {
+		uint8_t garp[IFE_NET_ARP_FRAME_LEN];
+		send_small(w, garp, ife_net_garp(&w->net, garp),
+			   IFE_DP_CNT_TX_GARP);
+	}
 
 	while (!*w->stop) {
 		uint16_t n = rte_eth_rx_burst(w->port, w->queue, rx, w->burst);
 		w->cnt[IFE_DP_CNT_POLLS]++;
-		w->net.now = rte_rdtsc();
+		w->now_ns = ife_dp_worker_clock(w);
+		w->net.now = w->now_ns;
 
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];
@@ -85,28 +196,27 @@ ife_dp_worker_run(void *arg)
 				m->data_len,
 				m->data_len + rte_pktmbuf_tailroom(m), &rlen,
 				&l4);
-			if (v == IFE_NET_TX) {
+			switch (v) {
+			case IFE_NET_TX:
 				m->data_len = (uint16_t)rlen;
 				m->pkt_len = rlen;
 				m->ol_flags = 0;
-				tx[ntx++] = m;
-			} else {
-				if (v == IFE_NET_L4 || v == IFE_NET_ICMP_ERR)
-					w->cnt[IFE_DP_CNT_DROP_L4_NO_HANDLER]++;
+				tx_queue(w, m);
+				break;
+			case IFE_NET_L4:
+			case IFE_NET_ICMP_ERR:
+				to_tcp(w, m, v, &l4);
+				break;
+			default:
 				rte_pktmbuf_free(m);
+				break;
 			}
 		}
 
-		if (ntx > 0) {
-			uint16_t sent =
-				rte_eth_tx_burst(w->port, w->queue, tx, ntx);
-			w->cnt[IFE_DP_CNT_TX_FRAMES] += sent;
-			if (sent < ntx) {
-				w->cnt[IFE_DP_CNT_DROP_TX_FULL] += ntx - sent;
-				rte_pktmbuf_free_bulk(tx + sent, ntx - sent);
-			}
-			ntx = 0;
-		}
+		if (w->tcp != NULL)
+			ife_tcp_timers(w->tcp, w->now_ns);
+		if (w->ntx > 0)
+			tx_flush(w);
 
 		if (n == 0) {
 			w->cnt[IFE_DP_CNT_IDLE_POLLS]++;
@@ -121,5 +231,7 @@ ife_dp_worker_run(void *arg)
 			idle = 0;
 		}
 	}
+	if (w->ntx > 0)
+		tx_flush(w);
 	return 0;
 }

@@ -7,16 +7,23 @@
 #include <rte_common.h>
 #include <rte_mempool.h>
 
+#include "dp_service.h"
 #include "net.h"
+#include "tcp.h"
 
-/* Counters owned by the worker loop itself (net has its own). */
-#define IFE_DP_COUNTERS(X)                          \
-	X(TX_FRAMES, "tx_frames")                   \
-	X(TX_GARP, "tx_garp")                       \
-	X(DROP_TX_FULL, "drop_tx_queue_full")       \
-	X(DROP_RX_MULTISEG, "drop_rx_multisegment") \
-	X(DROP_L4_NO_HANDLER, "drop_l4_no_handler") \
-	X(POLLS, "polls")                           \
+/* Counters owned by the worker loop itself (net, tcp and the services
+ * have their own). */
+#define IFE_DP_COUNTERS(X)                              \
+	X(TX_FRAMES, "tx_frames")                       \
+	X(TX_GARP, "tx_garp")                           \
+	X(TX_SOLICIT, "tx_solicit")                     \
+	X(DROP_TX_FULL, "drop_tx_queue_full")           \
+	X(DROP_RX_MULTISEG, "drop_rx_multisegment")     \
+	X(DROP_L4_NO_HANDLER, "drop_l4_no_handler")     \
+	X(DROP_OUT_NO_NEIGHBOR, "drop_out_no_neighbor") \
+	X(DROP_OUT_ERROR, "drop_out_error")             \
+	X(NO_MBUF, "no_mbuf")                           \
+	X(POLLS, "polls")                               \
 	X(IDLE_POLLS, "idle_polls")
 
 enum ife_dp_counter {
@@ -28,8 +35,12 @@ enum ife_dp_counter {
 
 const char *ife_dp_counter_name(enum ife_dp_counter c);
 
+#define IFE_DP_MAX_BURST 256
+#define IFE_DP_TXQ	 512
+
 /* One per worker lcore; cache-aligned, written only by its own lcore. */
 struct ife_dp_worker {
+	/* set up by main before launch */
 	unsigned lcore;
 	uint16_t port;
 	uint16_t queue;
@@ -38,11 +49,25 @@ struct ife_dp_worker {
 	int send_garp;
 	struct rte_mempool *pool;
 	volatile int *stop;
+	uint64_t ns_per_tsc_q32;   /* ns = tsc * this >> 32 */
+	struct ife_tcp_stack *tcp; /* NULL: TCP is handed to no one */
+	struct ife_dp_services svc;
+	/* the loop's own state */
+	uint64_t now_ns;
+	uint16_t ntx;
+	struct rte_mbuf *txq[IFE_DP_TXQ];
 	uint64_t cnt[IFE_DP_CNT_MAX];
 	struct ife_net net;
 } __rte_cache_aligned;
 
-/* Poll loop: rx burst, classify, tx burst, until *stop. Returns 0. */
+/* Poll loop: rx burst, classify, TCP, timers, tx burst, until *stop. */
 int ife_dp_worker_run(void *arg);
+
+/* The ife_tcp_output_fn of a worker (ctx = struct ife_dp_worker). */
+int ife_dp_worker_ip_output(void *ctx, struct rte_mbuf *m,
+			    const struct ife_tcp_ip *ip);
+
+/* Current time of the worker's clock in ns. */
+uint64_t ife_dp_worker_clock(const struct ife_dp_worker *w);
 
 #endif

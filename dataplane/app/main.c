@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/random.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "imapfe/err.h"
 #include "dp_config.h"
 #include "dp_worker.h"
+#include "tcp.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -116,6 +118,39 @@ check_lcores(const char *lcores, char *err, size_t errlen)
 	return 0;
 }
 
+/* ife_tcp_stats fields, by name, for the JSON counters. */
+#define TCP_STATS(X)                                                                                           \
+	X(rx_segs)                                                                                             \
+	X(rx_bytes) X(tx_segs) X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(                   \
+		tx_synack) X(tx_fin) X(tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff)             \
+		X(drop_bad_csum) X(drop_bad_flags) X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(    \
+			drop_pool_full) X(drop_bad_cookie) X(drop_paws) X(drop_out_of_window)                  \
+			X(drop_ack_invalid) X(drop_no_ack_flag) X(drop_syn_sent_bad) X(                        \
+				drop_rcvq_full) X(drop_ooo_full) X(drop_after_close) X(drop_rst_ignored)       \
+				X(listen_syns) X(syn_backlog_full) X(synack_retrans) X(syncookies_sent) X(     \
+					syncookies_ok) X(conn_accepted) X(conn_connected) X(conn_connect_fail) \
+					X(conn_closed) X(conn_reset_rx) X(conn_timeout) X(                     \
+						conn_aborted) X(conn_time_wait) X(conn_tw_reused)              \
+						X(conn_keepalive_drop) X(rto_fired) X(retrans_segs) X(         \
+							fast_retrans) X(dupacks_rx) X(recovery_partial)        \
+							X(recovery_full) X(spurious_rto_undo) X(               \
+								ooo_segs) X(ooo_dup) X(dup_data_segs)          \
+								X(delayed_acks) X(                             \
+									sack_blocks_tx) X(zero_window_tx)      \
+									X(zwp_tx) X(keepalive_tx) X(           \
+										challenge_acks)                \
+										X(challenge_acks_limited)      \
+											X(pmtu_updates)
+
+static const struct {
+	const char *name;
+	size_t off;
+} tcp_stat_fields[] = {
+#define TCP_STAT_FIELD(f) {#f, offsetof(struct ife_tcp_stats, f)},
+	TCP_STATS(TCP_STAT_FIELD)
+#undef TCP_STAT_FIELD
+};
+
 static void
 write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw)
 {
@@ -137,7 +172,33 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw)
 		fprintf(f, ", \"%s\": %llu", ife_dp_counter_name(c),
 			(unsigned long long)sum);
 	}
-	fprintf(f, "}}\n");
+	for (int c = 0; c < IFE_DP_SVC_CNT_MAX; c++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < nw; i++)
+			sum += __atomic_load_n(&w[i].svc.cnt[c],
+					       __ATOMIC_RELAXED);
+		fprintf(f, ", \"%s\": %llu", ife_dp_svc_counter_name(c),
+			(unsigned long long)sum);
+	}
+	for (size_t k = 0;
+	     k < sizeof(tcp_stat_fields) / sizeof(tcp_stat_fields[0]); k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < nw; i++) {
+			if (w[i].tcp == NULL)
+				continue;
+			const char *st = (const char *)ife_tcp_stats(w[i].tcp);
+			sum += __atomic_load_n(
+				(const uint64_t *)(st + tcp_stat_fields[k].off),
+				__ATOMIC_RELAXED);
+		}
+		fprintf(f, ", \"tcp_%s\": %llu", tcp_stat_fields[k].name,
+			(unsigned long long)sum);
+	}
+	uint64_t conns = 0;
+	for (unsigned i = 0; i < nw; i++)
+		if (w[i].tcp != NULL)
+			conns += ife_tcp_conn_count(w[i].tcp);
+	fprintf(f, ", \"tcp_conns_now\": %llu}}\n", (unsigned long long)conns);
 }
 
 static void
@@ -221,6 +282,75 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 	/* The net layer filters by MAC itself; promiscuous mode lets it see
 	 * and count frames not for us instead of the PMD hiding them. */
 	rte_eth_promiscuous_enable(port);
+	return 0;
+}
+
+/* One TCP stack per worker, all memory taken now; services listen on it. */
+static int
+tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
+	  unsigned nw, struct rte_mempool *pool, uint16_t port)
+{
+	struct ife_dp_svc_port ports[IFE_DP_SVC_MAX_PORTS];
+	char err[160];
+	int nports = 0;
+	if (cfg->services[0]) {
+		nports = ife_dp_svc_parse(cfg->services, ports, err,
+					  sizeof(err));
+		if (nports < 0) { /* validated before; keep the check */
+			fprintf(stderr, "imapfe-dataplane: --services: %s\n",
+				err);
+			return -1;
+		}
+	}
+	struct ife_tcp_params p;
+	memset(&p, 0, sizeof(p));
+	p.mp = pool;
+	p.ip_output = ife_dp_worker_ip_output;
+	p.event = ife_dp_svc_event;
+	p.max_conns = cfg->tcp_max_conns;
+	p.socket_id = rte_eth_dev_socket_id(port);
+	p.cc = strcmp(cfg->tcp_cc, "cubic") == 0 ? IFE_TCP_CC_CUBIC
+						 : IFE_TCP_CC_NEWRENO;
+	uint16_t mtu = 1500;
+	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu >= 576)
+		p.mtu = mtu;
+	if (getrandom(p.secret, sizeof(p.secret), 0) != sizeof(p.secret)) {
+		fprintf(stderr, "imapfe-dataplane: getrandom: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < nw; i++) {
+		struct ife_dp_worker *w = &workers[i];
+		p.output_ctx = w;
+		p.app = &w->svc;
+		int rc = ife_tcp_stack_create(&p, &w->tcp);
+		if (rc != 0) {
+			fprintf(stderr,
+				"imapfe-dataplane: TCP stack for %u "
+				"connections: "
+				"%s (lower --tcp-max-conns or give more "
+				"memory)\n",
+				cfg->tcp_max_conns, ife_strerror(rc));
+			return -1;
+		}
+		struct ife_dp_svc_conn *svc_pool = rte_zmalloc_socket(
+			"ife_svc", sizeof(*svc_pool) * cfg->tcp_max_conns,
+			RTE_CACHE_LINE_SIZE, p.socket_id);
+		if (svc_pool == NULL) {
+			fprintf(stderr, "imapfe-dataplane: out of memory for "
+					"service state\n");
+			return -1;
+		}
+		rc = ife_dp_svc_init(&w->svc, w->tcp, &w->now_ns, ports,
+				     (unsigned)nports, cfg->tcp_backlog,
+				     cfg->source_bytes, svc_pool,
+				     cfg->tcp_max_conns);
+		if (rc != 0) {
+			fprintf(stderr, "imapfe-dataplane: listen: %s\n",
+				ife_strerror(rc));
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -311,6 +441,7 @@ main(int argc, char **argv)
 	struct ife_dp_worker *workers = NULL;
 	uint16_t port = 0;
 	int port_started = 0;
+	unsigned nlcores = 0, nw = 0;
 
 	if (rte_eth_dev_count_avail() != 1) {
 		fprintf(stderr,
@@ -321,8 +452,8 @@ main(int argc, char **argv)
 	}
 	RTE_ETH_FOREACH_DEV(port) break;
 
-	unsigned nlcores = rte_lcore_count();
-	unsigned nw = nlcores > 1 ? nlcores - 1 : 1;
+	nlcores = rte_lcore_count();
+	nw = nlcores > 1 ? nlcores - 1 : 1;
 	if (nw > MAX_WORKERS) {
 		fprintf(stderr, "imapfe-dataplane: at most %d workers\n",
 			MAX_WORKERS);
@@ -354,6 +485,7 @@ main(int argc, char **argv)
 	}
 	struct ife_net_cfg ncfg = {
 		.ip4 = cfg.ip4,
+		.l4_protos = 1ull << 6, /* TCP */
 		.neigh_max_age = (uint64_t)cfg.arp_max_age_s * rte_get_tsc_hz(),
 		.solicit_interval = rte_get_tsc_hz(),
 	};
@@ -378,7 +510,13 @@ main(int argc, char **argv)
 		w->pool = pool;
 		w->stop = &stop_flag;
 		w->send_garp = cfg.garp && i == 0;
+		w->ns_per_tsc_q32 =
+			(uint64_t)(((unsigned __int128)1000000000u << 32) /
+				   rte_get_tsc_hz());
 	}
+
+	if (tcp_setup(&cfg, workers, nw, pool, port) != 0)
+		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -420,8 +558,13 @@ main(int argc, char **argv)
 	dump_stats(&cfg, workers, nw);
 	rc = 0;
 out:
-	if (workers != NULL)
+	if (workers != NULL) {
+		for (unsigned i = 0; i < nw; i++) {
+			ife_tcp_stack_destroy(&workers[i].tcp);
+			rte_free(workers[i].svc.pool);
+		}
 		rte_free(workers);
+	}
 	if (port_started) {
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);

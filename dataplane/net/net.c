@@ -190,6 +190,35 @@ net_neigh_learn(struct ife_net *net, uint8_t family, const uint8_t *addr,
 	e->updated = net->now;
 }
 
+static bool
+on_link(const struct ife_net *net, uint8_t family, const uint8_t *a)
+{
+	const uint8_t *ours =
+		family == 4 ? (const uint8_t *)&net->cfg.ip4 : net->cfg.ip6;
+	unsigned bits = family == 4 ? net->cfg.ip4_prefix : net->cfg.ip6_prefix;
+	if (family == 6 && a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return true;
+	if (bits == 0)
+		return true;
+	unsigned bytes = bits / 8, rest = bits % 8;
+	if (memcmp(a, ours, bytes) != 0)
+		return false;
+	return rest == 0 ||
+	       ((a[bytes] ^ ours[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+void
+net_neigh_passive(struct ife_net *net, uint8_t family, const uint8_t *src_ip,
+		  const uint8_t *src_mac)
+{
+	uint8_t key[16] = {0}, mac[IFE_NET_ETH_ALEN];
+	memcpy(key, src_ip, family == 4 ? 4 : 16);
+	if (!on_link(net, family, key) ||
+	    ife_net_neigh_lookup(net, family, key, mac))
+		return;
+	net_neigh_learn(net, family, key, src_mac, true);
+}
+
 bool
 net_neigh_mark_incomplete(struct ife_net *net, uint8_t family,
 			  const uint8_t *key)

@@ -220,6 +220,7 @@ net_ip4_input(struct ife_net *net, uint8_t *f, uint32_t len,
 			memcpy(rx->src, ip + 12, 4);
 			memcpy(rx->dst, ip + 16, 4);
 		}
+		net_neigh_passive(net, 4, ip + 12, f + 6);
 		net->cnt[IFE_NET_CNT_L4_DELIVERED]++;
 		return IFE_NET_L4;
 	}

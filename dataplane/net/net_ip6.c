@@ -309,6 +309,7 @@ net_ip6_input(struct ife_net *net, uint8_t *f, uint32_t len, uint32_t cap,
 			memcpy(rx->src, src, 16);
 			memcpy(rx->dst, dst, 16);
 		}
+		net_neigh_passive(net, 6, src, f + 6);
 		net->cnt[IFE_NET_CNT_L4_DELIVERED]++;
 		return IFE_NET_L4;
 	}

@@ -91,6 +91,11 @@ uint16_t net_fold(uint32_t sum);
 /* Neighbour cache (net.c). */
 void net_neigh_learn(struct ife_net *net, uint8_t family, const uint8_t *addr,
 		     const uint8_t *mac, bool create);
+/* A transport datagram from an on-link peer we hold no entry for: take
+ * its Ethernet source, so the first reply needs no solicitation. Never
+ * replaces a resolved entry (that only ARP/NDP does). */
+void net_neigh_passive(struct ife_net *net, uint8_t family,
+		       const uint8_t *src_ip, const uint8_t *src_mac);
 /* Mark @p key (a 16-byte cache key) as being solicited; false if it was
  * solicited too recently or is already known. */
 bool net_neigh_mark_incomplete(struct ife_net *net, uint8_t family,

@@ -1,0 +1,193 @@
+/*
+ * echo / discard / source on the user-space TCP stack (see dp_service.h).
+ *
+ * Echo is zero copy: the received mbuf chain is queued for sending as it
+ * is. When the send queue is full the chain waits in the connection's
+ * state and nothing more is read, so the receive window closes and the
+ * peer is slowed down (backpressure), rather than anything being dropped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dp_service.h"
+#include "imapfe/err.h"
+
+static const char *const svc_names[IFE_DP_SVC_CNT_MAX] = {
+#define IFE_DP_SVC_X_NAME(id, name) [IFE_DP_SVC_CNT_##id] = name,
+	IFE_DP_SVC_COUNTERS(IFE_DP_SVC_X_NAME)
+#undef IFE_DP_SVC_X_NAME
+};
+
+const char *
+ife_dp_svc_counter_name(enum ife_dp_svc_counter c)
+{
+	return (unsigned)c < IFE_DP_SVC_CNT_MAX ? svc_names[c] : "unknown";
+}
+
+int
+ife_dp_svc_init(struct ife_dp_services *s, struct ife_tcp_stack *tcp,
+		const uint64_t *now, const struct ife_dp_svc_port *ports,
+		unsigned nports, uint32_t backlog, uint64_t source_bytes,
+		struct ife_dp_svc_conn *pool, uint32_t nconns)
+{
+	memset(s, 0, sizeof(*s));
+	s->tcp = tcp;
+	s->now = now;
+	s->source_bytes = source_bytes;
+	s->pool = pool;
+	for (uint32_t i = 0; i < nconns; i++) {
+		pool[i].next_free = s->free;
+		s->free = &pool[i];
+	}
+	for (unsigned i = 0; i < nports && i < IFE_DP_SVC_MAX_PORTS; i++) {
+		s->ports[i] = ports[i];
+		int rc = ife_tcp_listen(tcp, ports[i].port, backlog,
+					&s->ports[i]);
+		if (rc)
+			return rc;
+		s->nports++;
+	}
+	return 0;
+}
+
+static void
+finish(struct ife_dp_services *s, struct ife_tcp_conn *c,
+       struct ife_dp_svc_conn *sc)
+{
+	if (!sc->shut) {
+		sc->shut = 1;
+		ife_tcp_shutdown(s->tcp, c, *s->now);
+	}
+}
+
+static void
+run_echo(struct ife_dp_services *s, struct ife_tcp_conn *c,
+	 struct ife_dp_svc_conn *sc)
+{
+	if (sc->pending != NULL) {
+		uint32_t len = sc->pending->pkt_len;
+		int rc = ife_tcp_send(s->tcp, c, sc->pending, *s->now);
+		if (rc == IFE_AGAIN)
+			return;
+		if (rc < 0) {
+			rte_pktmbuf_free(sc->pending);
+			s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
+		} else {
+			s->cnt[IFE_DP_SVC_CNT_BYTES_ECHOED] += len;
+		}
+		sc->pending = NULL;
+	}
+	for (;;) {
+		struct rte_mbuf *m;
+		int rc = ife_tcp_recv(s->tcp, c, &m, *s->now);
+		if (rc == 0)
+			return;
+		if (rc < 0) { /* -EPIPE: the peer closed and all was read */
+			finish(s, c, sc);
+			return;
+		}
+		uint32_t len = m->pkt_len;
+		int w = ife_tcp_send(s->tcp, c, m, *s->now);
+		if (w == IFE_AGAIN) {
+			sc->pending = m; /* wait for WRITABLE */
+			return;
+		}
+		if (w < 0) {
+			rte_pktmbuf_free(m);
+			s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
+			return;
+		}
+		s->cnt[IFE_DP_SVC_CNT_BYTES_ECHOED] += len;
+	}
+}
+
+static void
+run_discard(struct ife_dp_services *s, struct ife_tcp_conn *c,
+	    struct ife_dp_svc_conn *sc)
+{
+	for (;;) {
+		struct rte_mbuf *m;
+		int rc = ife_tcp_recv(s->tcp, c, &m, *s->now);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			finish(s, c, sc);
+			return;
+		}
+		s->cnt[IFE_DP_SVC_CNT_BYTES_DISCARDED] += (uint64_t)rc;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+run_source(struct ife_dp_services *s, struct ife_tcp_conn *c,
+	   struct ife_dp_svc_conn *sc)
+{
+	static const char pattern[4096] = {[0 ... 4095] = 's'};
+	struct rte_mbuf *m;
+	/* Whatever the peer sends is read and dropped. */
+	while (ife_tcp_recv(s->tcp, c, &m, *s->now) > 0)
+		rte_pktmbuf_free(m);
+	while (sc->left > 0) {
+		size_t n = sc->left < sizeof(pattern) ? (size_t)sc->left
+						      : sizeof(pattern);
+		int w = ife_tcp_write(s->tcp, c, pattern, n, *s->now);
+		if (w <= 0) {
+			if (w != IFE_AGAIN)
+				s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
+			return;
+		}
+		sc->left -= (uint64_t)w;
+		s->cnt[IFE_DP_SVC_CNT_BYTES_SOURCED] += (uint64_t)w;
+	}
+	finish(s, c, sc);
+}
+
+void
+ife_dp_svc_event(void *app, struct ife_tcp_conn *c, void *conn_ctx,
+		 unsigned events)
+{
+	struct ife_dp_services *s = app;
+	struct ife_dp_svc_conn *sc = conn_ctx;
+
+	if (events & IFE_TCP_EV_ACCEPTED) {
+		const struct ife_dp_svc_port *port = conn_ctx;
+		sc = s->free;
+		if (sc == NULL) {
+			s->cnt[IFE_DP_SVC_CNT_REFUSED_NO_STATE]++;
+			ife_tcp_abort(s->tcp, c, *s->now);
+			return;
+		}
+		s->free = sc->next_free;
+		memset(sc, 0, sizeof(*sc));
+		sc->kind = port->kind;
+		sc->left = sc->kind == IFE_DP_SVC_SOURCE ? s->source_bytes : 0;
+		ife_tcp_conn_set_ctx(c, sc);
+		s->cnt[IFE_DP_SVC_CNT_ACCEPTED]++;
+	}
+	if (sc == NULL)
+		return;
+	if (events & IFE_TCP_EV_FINAL) {
+		/* The handle dies when we return; unread data is the
+		 * stack's to free, data we held is ours. */
+		if (sc->pending != NULL)
+			rte_pktmbuf_free(sc->pending);
+		sc->pending = NULL;
+		sc->next_free = s->free;
+		s->free = sc;
+		s->cnt[IFE_DP_SVC_CNT_FINISHED]++;
+		return;
+	}
+	switch (sc->kind) {
+	case IFE_DP_SVC_ECHO:
+		run_echo(s, c, sc);
+		break;
+	case IFE_DP_SVC_DISCARD:
+		run_discard(s, c, sc);
+		break;
+	default:
+		run_source(s, c, sc);
+		break;
+	}
+}
