@@ -75,6 +75,10 @@ static const struct setting settings[] = {
 	 "half-open connections per port before SYN cookies answer [1024]"},
 	{"tcp-cc", T_STR, F(tcp_cc), S(tcp_cc), 1, 0,
 	 "congestion control: newreno or cubic [newreno]"},
+	{"tcp-rcvbuf", T_U32, F(tcp_rcvbuf), 0, 4096, 1u << 30,
+	 "receive window per connection, bytes [262144]"},
+	{"tcp-sndbuf", T_U32, F(tcp_sndbuf), 0, 4096, 1u << 30,
+	 "send queue per connection, bytes [262144]"},
 	{"garp", T_BOOL, F(garp), 0, 0, 0,
 	 "send a gratuitous ARP at start [on]"},
 };
@@ -93,6 +97,8 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	cfg->source_bytes = 1u << 20;
 	cfg->tcp_max_conns = 65536;
 	cfg->tcp_backlog = 1024;
+	cfg->tcp_rcvbuf = 262144;
+	cfg->tcp_sndbuf = 262144;
 	snprintf(cfg->tcp_cc, sizeof(cfg->tcp_cc), "newreno");
 	cfg->arp_max_age_s = 300;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "warning");

@@ -43,6 +43,8 @@ struct ife_dp_config {
 	uint32_t tcp_max_conns; /**< TCBs per worker */
 	uint32_t tcp_backlog;	/**< SYN_RCVD per port before SYN cookies */
 	char tcp_cc[16];	/**< newreno or cubic */
+	uint32_t tcp_rcvbuf;	/**< receive window bytes per connection */
+	uint32_t tcp_sndbuf;	/**< send queue bytes per connection */
 	bool garp;		/**< send a gratuitous ARP at start */
 	bool help;		/**< --help was given */
 };

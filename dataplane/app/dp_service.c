@@ -61,24 +61,82 @@ finish(struct ife_dp_services *s, struct ife_tcp_conn *c,
 	}
 }
 
+/* Detach from the front of chain @p m as many whole segments as fit in
+ * @p space bytes. Returns the front part (NULL if even the first segment
+ * does not fit); *rest gets the remainder (NULL if none). */
+static struct rte_mbuf *
+chain_take(struct rte_mbuf *m, uint32_t space, struct rte_mbuf **rest)
+{
+	*rest = NULL;
+	if (m->pkt_len <= space)
+		return m;
+	uint32_t len = 0;
+	uint16_t segs = 0;
+	struct rte_mbuf *last = NULL, *seg = m;
+	while (seg != NULL && len + seg->data_len <= space) {
+		len += seg->data_len;
+		segs++;
+		last = seg;
+		seg = seg->next;
+	}
+	if (last == NULL)
+		return NULL;
+	/* seg is the first segment of the remainder. */
+	seg->pkt_len = m->pkt_len - len;
+	seg->nb_segs = (uint16_t)(m->nb_segs - segs);
+	last->next = NULL;
+	m->pkt_len = len;
+	m->nb_segs = segs;
+	*rest = seg;
+	return m;
+}
+
+/* Send what fits of sc->pending; true when all of it went. */
+static bool
+echo_flush(struct ife_dp_services *s, struct ife_tcp_conn *c,
+	   struct ife_dp_svc_conn *sc)
+{
+	while (sc->pending != NULL) {
+		struct rte_mbuf *rest;
+		struct rte_mbuf *part = chain_take(
+			sc->pending, ife_tcp_send_space(s->tcp, c), &rest);
+		if (part == NULL) {
+			/* Not even one segment fits: offer the whole chain so
+			 * that the stack answers IFE_AGAIN and arms WRITABLE.
+			 */
+			part = sc->pending;
+			rest = NULL;
+		}
+		uint32_t len = part->pkt_len;
+		int rc = ife_tcp_send(s->tcp, c, part, *s->now);
+		if (rc == IFE_AGAIN) {
+			/* Glue back: part then rest (rare: space shrank). */
+			if (rest != NULL)
+				rte_pktmbuf_chain(part, rest);
+			sc->pending = part;
+			return false;
+		}
+		if (rc < 0) {
+			rte_pktmbuf_free(part);
+			if (rest != NULL)
+				rte_pktmbuf_free(rest);
+			sc->pending = NULL;
+			s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
+			return true;
+		}
+		s->cnt[IFE_DP_SVC_CNT_BYTES_ECHOED] += len;
+		sc->pending = rest;
+	}
+	return true;
+}
+
 static void
 run_echo(struct ife_dp_services *s, struct ife_tcp_conn *c,
 	 struct ife_dp_svc_conn *sc)
 {
-	if (sc->pending != NULL) {
-		uint32_t len = sc->pending->pkt_len;
-		int rc = ife_tcp_send(s->tcp, c, sc->pending, *s->now);
-		if (rc == IFE_AGAIN)
-			return;
-		if (rc < 0) {
-			rte_pktmbuf_free(sc->pending);
-			s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
-		} else {
-			s->cnt[IFE_DP_SVC_CNT_BYTES_ECHOED] += len;
-		}
-		sc->pending = NULL;
-	}
 	for (;;) {
+		if (!echo_flush(s, c, sc))
+			return; /* wait for WRITABLE */
 		struct rte_mbuf *m;
 		int rc = ife_tcp_recv(s->tcp, c, &m, *s->now);
 		if (rc == 0)
@@ -87,18 +145,7 @@ run_echo(struct ife_dp_services *s, struct ife_tcp_conn *c,
 			finish(s, c, sc);
 			return;
 		}
-		uint32_t len = m->pkt_len;
-		int w = ife_tcp_send(s->tcp, c, m, *s->now);
-		if (w == IFE_AGAIN) {
-			sc->pending = m; /* wait for WRITABLE */
-			return;
-		}
-		if (w < 0) {
-			rte_pktmbuf_free(m);
-			s->cnt[IFE_DP_SVC_CNT_SEND_ERRORS]++;
-			return;
-		}
-		s->cnt[IFE_DP_SVC_CNT_BYTES_ECHOED] += len;
+		sc->pending = m;
 	}
 }
 

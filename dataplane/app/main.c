@@ -121,9 +121,10 @@ check_lcores(const char *lcores, char *err, size_t errlen)
 /* ife_tcp_stats fields, by name, for the JSON counters. */
 #define TCP_STATS(X)                                                                                           \
 	X(rx_segs)                                                                                             \
-	X(rx_bytes) X(tx_segs) X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(                   \
-		tx_synack) X(tx_fin) X(tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff)             \
-		X(drop_bad_csum) X(drop_bad_flags) X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(    \
+	X(rx_bytes)                                                                                            \
+	X(tx_segs) X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(                  \
+		tx_fin) X(tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum)         \
+		X(drop_bad_flags) X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(                     \
 			drop_pool_full) X(drop_bad_cookie) X(drop_paws) X(drop_out_of_window)                  \
 			X(drop_ack_invalid) X(drop_no_ack_flag) X(drop_syn_sent_bad) X(                        \
 				drop_rcvq_full) X(drop_ooo_full) X(drop_after_close) X(drop_rst_ignored)       \
@@ -308,6 +309,8 @@ tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	p.ip_output = ife_dp_worker_ip_output;
 	p.event = ife_dp_svc_event;
 	p.max_conns = cfg->tcp_max_conns;
+	p.rcv_buf = cfg->tcp_rcvbuf;
+	p.snd_buf = cfg->tcp_sndbuf;
 	p.socket_id = rte_eth_dev_socket_id(port);
 	p.cc = strcmp(cfg->tcp_cc, "cubic") == 0 ? IFE_TCP_CC_CUBIC
 						 : IFE_TCP_CC_NEWRENO;
@@ -401,7 +404,15 @@ main(int argc, char **argv)
 
 	char mem[16], vdev[300];
 	snprintf(mem, sizeof(mem), "%u", cfg.mem_mb);
-	snprintf(vdev, sizeof(vdev), "%s", cfg.port);
+	/* net_af_packet's default ring (512 frames) overflows under a few
+	 * hundred TCP flows and turns into loss; give it 8192 frames unless
+	 * the spec sizes the ring itself (docs/configuration.md). */
+	if (strncmp(cfg.port, "net_af_packet", 13) == 0 &&
+	    strstr(cfg.port, "framecnt=") == NULL)
+		snprintf(vdev, sizeof(vdev), "%s,%s", cfg.port,
+			 "framecnt=8192,blocksz=4096,framesz=2048");
+	else
+		snprintf(vdev, sizeof(vdev), "%s", cfg.port);
 	char *eal_argv[32];
 	int eal_argc = 0;
 	eal_argv[eal_argc++] = argv[0];

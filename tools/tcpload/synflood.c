@@ -1,6 +1,8 @@
 /*
  * synflood — bounded SYN flood for the lab's SYN-cookie test (RFC 4987).
- * Sends --count TCP SYNs (random source ports and sequence numbers, from
+ * Sends --count TCP SYNs (random source ports below 32768, the start of
+ * Linux's ephemeral range, so that real connections from the same host
+ * never share a 4-tuple with a flood entry; random sequence numbers; from
  * this host's own address towards --addr) through a raw socket, at most
  * --rate per second, then stops. IPv4 and IPv6. Root only; run it in the
  * lab's client namespace, never towards an address outside the lab.
@@ -125,7 +127,7 @@ main(int argc, char **argv)
 		seed ^= seed << 17;
 		/* MSS option so the SYN looks like a real client's. */
 		uint8_t t[24] = {0};
-		uint16_t sport = (uint16_t)(1024 + seed % 60000);
+		uint16_t sport = (uint16_t)(1024 + seed % (32768 - 1024));
 		t[0] = (uint8_t)(sport >> 8);
 		t[1] = (uint8_t)sport;
 		t[2] = (uint8_t)(port >> 8);
