@@ -67,6 +67,9 @@ static const struct setting settings[] = {
 	 "EAL log level: emergency..debug [warning]"},
 	{"services", T_STR, F(services), S(services), 0, 0,
 	 "TCP test services, e.g. echo:7,discard:9,source:19 [none]"},
+	{"fault", T_STR, F(fault), S(fault), 0, 0,
+	 "fault injection between the port and the stack, e.g. "
+	 "seed=7,rx.drop=5%,rx.reorder=2%,tx.dup=1% (see docs) [off]"},
 	{"source-bytes", T_U32, F(source_bytes), 0, 0, 0xffffffffu,
 	 "bytes the source service sends per connection [1048576]"},
 	{"tcp-max-conns", T_U32, F(tcp_max_conns), 0, 64, 1u << 22,

@@ -39,6 +39,7 @@ struct ife_dp_config {
 				     and at exit ("" = stdout at exit only) */
 	char log_level[16];	/**< EAL log level (error, warning, info...) */
 	char services[128];	/**< "echo:7,discard:9,source:19" or "" */
+	char fault[256];	/**< fault-injection spec (fault.h); "" = off */
 	uint32_t source_bytes;	/**< bytes the source service sends */
 	uint32_t tcp_max_conns; /**< TCBs per worker */
 	uint32_t tcp_backlog;	/**< SYN_RCVD per port before SYN cookies */

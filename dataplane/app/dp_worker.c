@@ -41,6 +41,9 @@ static void
 tx_flush(struct ife_dp_worker *w)
 {
 	uint16_t done = 0;
+	if (w->fault != NULL)
+		w->ntx = ife_fault_burst(w->fault, IFE_FAULT_TX, w->txq, w->ntx,
+					 IFE_DP_TXQ, w->now_ns);
 	/* Retry a few times: a full ring now usually drains within a few
 	 * hundred nanoseconds; past that the rest is dropped and counted. */
 	for (int tries = 0; done < w->ntx && tries < 4; tries++)
@@ -163,7 +166,7 @@ int
 ife_dp_worker_run(void *arg)
 {
 	struct ife_dp_worker *w = arg;
-	struct rte_mbuf *rx[IFE_DP_MAX_BURST];
+	struct rte_mbuf *rx[IFE_DP_RX_CAP];
 	uint32_t idle = 0;
 
 	w->now_ns = ife_dp_worker_clock(w);
@@ -178,6 +181,9 @@ ife_dp_worker_run(void *arg)
 		w->cnt[IFE_DP_CNT_POLLS]++;
 		w->now_ns = ife_dp_worker_clock(w);
 		w->net.now = w->now_ns;
+		if (w->fault != NULL)
+			n = ife_fault_burst(w->fault, IFE_FAULT_RX, rx, n,
+					    IFE_DP_RX_CAP, w->now_ns);
 
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];
@@ -215,7 +221,7 @@ ife_dp_worker_run(void *arg)
 
 		if (w->tcp != NULL)
 			ife_tcp_timers(w->tcp, w->now_ns);
-		if (w->ntx > 0)
+		if (w->ntx > 0 || w->fault != NULL)
 			tx_flush(w);
 
 		if (n == 0) {

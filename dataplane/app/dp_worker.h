@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 
 #include "dp_service.h"
+#include "fault.h"
 #include "net.h"
 #include "tcp.h"
 
@@ -36,7 +37,9 @@ enum ife_dp_counter {
 const char *ife_dp_counter_name(enum ife_dp_counter c);
 
 #define IFE_DP_MAX_BURST 256
-#define IFE_DP_TXQ	 512
+/* RX array: a burst plus room for duplicates and released held packets. */
+#define IFE_DP_RX_CAP 512
+#define IFE_DP_TXQ    512
 
 /* One per worker lcore; cache-aligned, written only by its own lcore. */
 struct ife_dp_worker {
@@ -51,6 +54,7 @@ struct ife_dp_worker {
 	volatile int *stop;
 	uint64_t ns_per_tsc_q32;   /* ns = tsc * this >> 32 */
 	struct ife_tcp_stack *tcp; /* NULL: TCP is handed to no one */
+	struct ife_fault *fault;   /* NULL: no fault injection */
 	struct ife_dp_services svc;
 	/* the loop's own state */
 	uint64_t now_ns;

@@ -25,6 +25,7 @@
 #include "imapfe/err.h"
 #include "dp_config.h"
 #include "dp_worker.h"
+#include "fault.h"
 #include "tcp.h"
 
 #define EXIT_RUNTIME 1
@@ -122,14 +123,15 @@ check_lcores(const char *lcores, char *err, size_t errlen)
 #define TCP_STATS(X)                                                                                           \
 	X(rx_segs)                                                                                             \
 	X(rx_bytes)                                                                                            \
-	X(tx_segs) X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(                  \
-		tx_fin) X(tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum)         \
-		X(drop_bad_flags) X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(                     \
-			drop_pool_full) X(drop_bad_cookie) X(drop_paws) X(drop_out_of_window)                  \
-			X(drop_ack_invalid) X(drop_no_ack_flag) X(drop_syn_sent_bad) X(                        \
-				drop_rcvq_full) X(drop_ooo_full) X(drop_after_close) X(drop_rst_ignored)       \
-				X(listen_syns) X(syn_backlog_full) X(synack_retrans) X(syncookies_sent) X(     \
-					syncookies_ok) X(conn_accepted) X(conn_connected) X(conn_connect_fail) \
+	X(tx_segs)                                                                                             \
+	X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(tx_fin) X(                   \
+		tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum) X(drop_bad_flags) \
+		X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(drop_pool_full) X(                     \
+			drop_bad_cookie) X(drop_paws) X(drop_out_of_window) X(drop_ack_invalid)                \
+			X(drop_no_ack_flag) X(drop_syn_sent_bad) X(drop_rcvq_full) X(drop_ooo_full) X(         \
+				drop_after_close) X(drop_rst_ignored) X(listen_syns) X(syn_backlog_full)       \
+				X(synack_retrans) X(syncookies_sent) X(syncookies_ok) X(                       \
+					conn_accepted) X(conn_connected) X(conn_connect_fail)                  \
 					X(conn_closed) X(conn_reset_rx) X(conn_timeout) X(                     \
 						conn_aborted) X(conn_time_wait) X(conn_tw_reused)              \
 						X(conn_keepalive_drop) X(rto_fired) X(retrans_segs) X(         \
@@ -194,6 +196,29 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw)
 		}
 		fprintf(f, ", \"tcp_%s\": %llu", tcp_stat_fields[k].name,
 			(unsigned long long)sum);
+	}
+	static const char *const dir_name[2] = {"rx", "tx"};
+	for (int d = 0; d < 2; d++) {
+		uint64_t v[4] = {0};
+		for (unsigned i = 0; i < nw; i++) {
+			if (w[i].fault == NULL)
+				continue;
+			const struct ife_fault_stats *fs = ife_fault_stats(
+				w[i].fault, (enum ife_fault_dir)d);
+			v[0] += fs->dropped;
+			v[1] += fs->duplicated;
+			v[2] += fs->reordered;
+			v[3] += fs->delayed;
+		}
+		fprintf(f,
+			", \"fault_%s_dropped\": %llu, "
+			"\"fault_%s_duplicated\": "
+			"%llu, \"fault_%s_reordered\": %llu, "
+			"\"fault_%s_delayed\": %llu",
+			dir_name[d], (unsigned long long)v[0], dir_name[d],
+			(unsigned long long)v[1], dir_name[d],
+			(unsigned long long)v[2], dir_name[d],
+			(unsigned long long)v[3]);
 	}
 	uint64_t conns = 0;
 	for (unsigned i = 0; i < nw; i++)
@@ -374,6 +399,11 @@ main(int argc, char **argv)
 		ife_dp_config_usage(stdout, "imapfe-dataplane");
 		return 0;
 	}
+	struct ife_fault_params fault;
+	if (ife_fault_parse(cfg.fault, &fault, err, sizeof(err)) != 0) {
+		fprintf(stderr, "imapfe-dataplane: --fault: %s\n", err);
+		return EXIT_USAGE;
+	}
 	if (check_lcores(cfg.lcores, err, sizeof(err)) != 0 ||
 	    check_iface(cfg.port, err, sizeof(err)) != 0) {
 		fprintf(stderr, "imapfe-dataplane: %s\n", err);
@@ -528,6 +558,24 @@ main(int argc, char **argv)
 
 	if (tcp_setup(&cfg, workers, nw, pool, port) != 0)
 		goto out;
+	if (cfg.fault[0] != '\0' && strcmp(cfg.fault, "off") != 0) {
+		for (unsigned i = 0; i < nw; i++) {
+			/* Each worker draws its own sequence from the seed. */
+			struct ife_fault_params fp = fault;
+			fp.seed += i;
+			int frc = ife_fault_create(&fp,
+						   rte_eth_dev_socket_id(port),
+						   &workers[i].fault);
+			if (frc != 0) {
+				fprintf(stderr,
+					"imapfe-dataplane: --fault: %s\n",
+					ife_strerror(frc));
+				goto out;
+			}
+		}
+		fprintf(stderr, "imapfe-dataplane: fault injection on: %s\n",
+			cfg.fault);
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -571,6 +619,7 @@ main(int argc, char **argv)
 out:
 	if (workers != NULL) {
 		for (unsigned i = 0; i < nw; i++) {
+			ife_fault_destroy(&workers[i].fault);
 			ife_tcp_stack_destroy(&workers[i].tcp);
 			rte_free(workers[i].svc.pool);
 		}

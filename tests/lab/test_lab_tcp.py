@@ -10,6 +10,8 @@ Scenarios:
             keep working; their p99 latency is reported
   ipv6      echo over IPv6 (NDP-resolved), 200 x 1 MiB
   loss      echo with 5% loss on the kernel side (nft in ife-cli)
+  faults    echo through the fault layer (5% drop, reorder, duplicate,
+            both directions) plus 5% nft loss
 """
 import json
 import os
@@ -222,9 +224,41 @@ def scenario_loss():
                           final["tcp_fast_retrans"], final["tcp_rto_fired"]))
 
 
+def scenario_faults():
+    """5% drop, reorder and duplicate in both directions from our fault
+    layer, plus 5% loss of our segments at the client from nft."""
+    nft("table inet ifelab {\n chain in {\n"
+        "  type filter hook input priority 0;\n"
+        "  ip saddr 198.18.0.2 tcp sport 7 numgen random mod 100 < 5"
+        " counter drop\n }\n}\n")
+    spec = ("seed=42,drop=5%,reorder=5%,dup=5%,delay=0,"
+            "reorder_us=1000")
+    dp = dataplane(["--fault", spec])
+    try:
+        echo(L.SRV_IP, 100)
+        c = settle(dp, secs=30)
+    finally:
+        rc, final = dp.stop()
+    print("fault/tcp:", {k: v for k, v in final.items()
+                         if (k.startswith("fault_") or k.startswith("tcp_"))
+                         and v})
+    L.check(c.get("tcp_conns_now") == 0, "no connection left behind")
+    for d in ("rx", "tx"):
+        L.check(final["fault_%s_dropped" % d] > 100 and
+                final["fault_%s_duplicated" % d] > 100 and
+                final["fault_%s_reordered" % d] > 100,
+                "%s faults injected: %d dropped, %d duplicated, %d reordered"
+                % (d, final["fault_%s_dropped" % d],
+                   final["fault_%s_duplicated" % d],
+                   final["fault_%s_reordered" % d]))
+    L.check(final["tcp_ooo_segs"] > 0 and final["tcp_dup_data_segs"] > 0,
+            "the stack saw out-of-order (%d) and duplicate (%d) segments"
+            % (final["tcp_ooo_segs"], final["tcp_dup_data_segs"]))
+
+
 SCENARIOS = {"echo": scenario_echo, "services": scenario_services,
              "synflood": scenario_synflood, "ipv6": scenario_ipv6,
-             "loss": scenario_loss}
+             "loss": scenario_loss, "faults": scenario_faults}
 if SCENARIO not in SCENARIOS:
     print("FAIL: unknown scenario " + SCENARIO)
     sys.exit(1)

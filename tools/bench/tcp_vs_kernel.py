@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Side-by-side TCP benchmark on the lab path: imapfe's user-space stack
+(imapfe-dataplane's echo service on 198.18.0.2, af_packet on ife-s0) versus
+the Linux kernel (tools/tcpload/kecho, a single-threaded epoll echo server,
+on 198.18.0.3 on the same veth in ife-srv). Same client (tcpload in ife-cli),
+same load, same run, alternating, --runs times; prints medians and ratios
+as a markdown table, with the CPU seconds each server used.
+
+usage (root, from the repository root, after `ninja -C build`):
+  tools/bench/tcp_vs_kernel.py [--build build] [--runs 3]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+import labkit as L  # noqa: E402
+
+PROFILES = [
+    # name, tcpload args, metric, better
+    ("echo 100 x 1 MiB", ["--mode", "echo", "--conns", "100", "--bytes",
+                          str(1 << 20)], "mbit_per_s", "higher"),
+    ("rr 16 conns, 64 B", ["--mode", "rr", "--conns", "16", "--duration",
+                           "5"], "ops_per_s", "higher"),
+    ("rr p99 latency (us)", None, "p99", "lower"),
+    ("cps 16 at a time", ["--mode", "cps", "--conns", "16", "--duration",
+                          "5"], "ops_per_s", "higher"),
+]
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and its threads, in seconds."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def child_pid(ns_exec_pid):
+    # `ip netns exec` execs the command, so the pid is the server's own.
+    return ns_exec_pid
+
+
+def load(tcpload, addr, args):
+    p = L.run([tcpload, "--addr", addr, "--port", "7"] + args, ns=L.CLI_NS,
+              check_rc=False, timeout=300)
+    r = json.loads(p.stdout)
+    if p.returncode != 0:
+        raise L.Failure("tcpload failed: " + p.stdout)
+    return r
+
+
+def run_side(name, start, tcpload, addr):
+    proc = start()
+    time.sleep(2)
+    results, cpu0 = {}, cpu_seconds(proc.pid)
+    t0 = time.time()
+    for pname, args, metric, _ in PROFILES:
+        if args is None:
+            continue
+        r = load(tcpload, addr, args)
+        results[pname] = r[metric] if metric != "p99" else r["lat_us"]["p99"]
+        if args[1] == "rr":
+            results["rr p99 latency (us)"] = r["lat_us"]["p99"]
+    wall = time.time() - t0
+    cpu = cpu_seconds(proc.pid) - cpu0
+    proc.terminate()
+    proc.communicate(timeout=20)
+    results["server CPU (s) / wall (s)"] = "%.1f / %.1f" % (cpu, wall)
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tcp-buf", type=int, default=262144,
+                    help="imapfe per-connection receive/send buffer")
+    a = ap.parse_args()
+    exe = os.path.join(a.build, "dataplane/app/imapfe-dataplane")
+    tcpload = os.path.join(a.build, "tools/tcpload/tcpload")
+    kecho = os.path.join(a.build, "tools/tcpload/kecho")
+    for f in (exe, tcpload, kecho):
+        if not os.access(f, os.X_OK):
+            sys.exit("missing %s: build first (ninja -C %s)" % (f, a.build))
+    if os.geteuid() != 0:
+        sys.exit("run as root (namespaces)")
+
+    def start_ours():
+        return subprocess.Popen(
+            ["ip", "netns", "exec", L.SRV_NS, exe, "--port",
+             "net_af_packet0,iface=ife-s0", "--ip", L.SRV_IP, "--lcores",
+             "0,1", "--services", "echo:7", "--mbufs", "131071",
+             "--tcp-rcvbuf", str(a.tcp_buf), "--tcp-sndbuf", str(a.tcp_buf),
+             "--log-level", "error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_kernel():
+        return subprocess.Popen(
+            ["ip", "netns", "exec", L.SRV_NS, kecho, "--mode", "echo",
+             "--port", "7", "--addr", "198.18.0.3", "--duration", "600"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    runs = {"imapfe": [], "kernel": []}
+    try:
+        L.lab("up")
+        L.run(["ip", "addr", "add", "198.18.0.3/24", "dev", "ife-s0"],
+              ns=L.SRV_NS)
+        for i in range(a.runs):
+            runs["imapfe"].append(run_side("imapfe", start_ours, tcpload,
+                                           L.SRV_IP))
+            runs["kernel"].append(run_side("kernel", start_kernel, tcpload,
+                                           "198.18.0.3"))
+            print("run %d: %s" % (i + 1, json.dumps(runs)), file=sys.stderr)
+    finally:
+        L.lab("down")
+
+    print("| profile | imapfe (median) | Linux kernel (median) | ratio | better |")
+    print("|---|---|---|---|---|")
+    for pname, _, _, better in PROFILES:
+        ours = statistics.median(r[pname] for r in runs["imapfe"])
+        theirs = statistics.median(r[pname] for r in runs["kernel"])
+        ratio = ours / theirs if theirs else float("inf")
+        print("| %s | %.1f | %.1f | %.2f | %s |" % (pname, ours, theirs,
+                                                   ratio, better))
+    print("| server CPU (s) / wall (s), each run | %s | %s | | lower |" % (
+        ", ".join(r["server CPU (s) / wall (s)"] for r in runs["imapfe"]),
+        ", ".join(r["server CPU (s) / wall (s)"] for r in runs["kernel"])))
+
+
+if __name__ == "__main__":
+    main()
