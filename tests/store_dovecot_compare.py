@@ -23,6 +23,18 @@ SECTIONS = ["", "HEADER", "TEXT", "1", "1.MIME", "2", "2.MIME", "3",
             "3.MIME", "1.1", "1.2", "2.1", "2.2", "1.1.MIME", "2.1.MIME",
             "1.HEADER", "1.TEXT", "2.HEADER", "2.TEXT", "2.1.HEADER",
             "2.1.TEXT", "1.1.1", "2.1.1", "2.2.1", "1.2.3", "2.1.1.MIME"]
+# Differences argued in docs/mailstore.md ("Remaining differences from
+# Dovecot"). They are reported, never counted as passes; any other
+# difference fails the test.
+KNOWN_DIFFS = {
+    ("0017.eml", "ENVELOPE"):
+        "10 KB subject without whitespace: Dovecot splits the line at its "
+        "8 KiB input buffer and sends the same bytes as a literal; we send "
+        "a quoted string",
+    ("0040.eml", "ENVELOPE"):
+        "obsolete 'a . b @ c . d' address: Dovecot 2.3.19 reads it as a "
+        "display name, we as local-part a.b at domain c.d",
+}
 ITEMS = (["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE"] +
          ["BODY.PEEK[%s]" % s for s in SECTIONS])
 
@@ -122,7 +134,7 @@ def main():
         imap = Imap(conf, "nobody")
         imap.cmd("SELECT INBOX")
         items = ITEMS
-        ok = bad = 0
+        ok = bad = known = 0
         diffs = []
         for seq, f in enumerate(files, 1):
             mine = ours(tool, os.path.join(corpus, f), items)
@@ -130,14 +142,19 @@ def main():
                 d = fetch_item(imap, seq, item)
                 if d == m:
                     ok += 1
+                elif (f, item) in KNOWN_DIFFS:
+                    known += 1
+                    print("known difference %s %s: %s" %
+                          (f, item, KNOWN_DIFFS[(f, item)]))
                 else:
                     bad += 1
                     diffs.append((f, item, d, m))
         for f, item, d, m in diffs[:40]:
             print("DIFF %s %s\n  dovecot: %r\n  ours:    %r" %
                   (f, item, d[:600], m[:600]))
-        print("%d messages, %d items compared: %d identical, %d differ" %
-              (len(files), ok + bad, ok, bad))
+        print("%d messages, %d items compared: %d identical, %d known "
+              "differences, %d other differences" %
+              (len(files), ok + bad + known, ok, known, bad))
         print("%d passed, %d failed" % (ok, bad))
         sys.exit(1 if bad else 0)
     finally:

@@ -46,6 +46,10 @@ static const struct setting settings[] = {
 	 "EAL lcore list; the first is the main lcore, the others are "
 	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
 	 "on the main lcore [0]"},
+	{"lcore-map", T_STR, F(lcore_map), S(lcore_map), 0, 0,
+	 "EAL --lcores mapping of lcores to CPUs, e.g. 0@0,(1-2)@1 to run "
+	 "two workers on CPU 1 (testing on small machines); overrides "
+	 "lcores [unset]"},
 	{"mbufs", T_U32, F(mbufs), 0, 1023, 1u << 24,
 	 "mbufs in the pool [32767]"},
 	{"rx-desc", T_U16, F(rx_desc), 0, 64, 16384,
@@ -363,6 +367,26 @@ ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
 	    ife_dp_svc_parse(cfg->services, ports, why, sizeof(why)) < 0)
 		return fail(err, errlen, "--services", "%s", why);
 	int n = ife_dp_config_lcore_count(cfg->lcores);
+	if (cfg->lcore_map[0]) {
+		/* Count lcores as EAL will: "a@b" items and "(a-b)@c" groups.
+		 */
+		n = 0;
+		for (const char *q = cfg->lcore_map; *q;) {
+			int lo, hi, used = 0;
+			if (sscanf(q, "(%d-%d)%n", &lo, &hi, &used) == 2 &&
+			    used)
+				n += hi >= lo ? hi - lo + 1 : 0;
+			else if (sscanf(q, "%d%n", &lo, &used) == 1 && used)
+				n++;
+			else
+				return fail(err, errlen, "--lcore-map",
+					    "cannot read '%s'", cfg->lcore_map);
+			q += used;
+			q += strcspn(q, ",");
+			if (*q == ',')
+				q++;
+		}
+	}
 	uint32_t workers = n > 1 ? (uint32_t)n - 1 : 1;
 	/* Each queue keeps rx_desc + tx_desc + a burst in flight. */
 	uint64_t need = (uint64_t)workers * (cfg->rx_desc + cfg->tx_desc +

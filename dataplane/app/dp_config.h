@@ -23,14 +23,16 @@ enum ife_dp_huge {
 };
 
 struct ife_dp_config {
-	char port[256];	  /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
-	uint32_t ip4;	  /**< our IPv4 address, network order */
-	uint8_t ip6[16];  /**< our IPv6 address; all zero = no IPv6 */
-	char lcores[64];  /**< EAL lcore list; first is the main lcore */
-	uint32_t mbufs;	  /**< mbufs in the pool */
-	uint16_t rx_desc; /**< RX ring size per queue */
-	uint16_t tx_desc; /**< TX ring size per queue */
-	uint16_t burst;	  /**< RX/TX burst size */
+	char port[256];	     /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
+	uint32_t ip4;	     /**< our IPv4 address, network order */
+	uint8_t ip6[16];     /**< our IPv6 address; all zero = no IPv6 */
+	char lcores[64];     /**< EAL lcore list; first is the main lcore */
+	char lcore_map[128]; /**< EAL --lcores map ("0@0,(1-2)@1"); overrides
+				lcores */
+	uint32_t mbufs;	     /**< mbufs in the pool */
+	uint16_t rx_desc;    /**< RX ring size per queue */
+	uint16_t tx_desc;    /**< TX ring size per queue */
+	uint16_t burst;	     /**< RX/TX burst size */
 	enum ife_dp_huge huge;	/**< hugepage policy */
 	uint32_t mem_mb;	/**< memory with --no-huge */
 	uint32_t idle_sleep_us; /**< >0: sleep this long after 64 empty polls */

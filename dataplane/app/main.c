@@ -120,29 +120,30 @@ check_lcores(const char *lcores, char *err, size_t errlen)
 }
 
 /* ife_tcp_stats fields, by name, for the JSON counters. */
-#define TCP_STATS(X)                                                                                           \
-	X(rx_segs)                                                                                             \
-	X(rx_bytes)                                                                                            \
-	X(tx_segs)                                                                                             \
-	X(tx_bytes) X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(tx_fin) X(                   \
-		tx_no_mbuf) X(tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum) X(drop_bad_flags) \
-		X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(drop_pool_full) X(                     \
-			drop_bad_cookie) X(drop_paws) X(drop_out_of_window) X(drop_ack_invalid)                \
-			X(drop_no_ack_flag) X(drop_syn_sent_bad) X(drop_rcvq_full) X(drop_ooo_full) X(         \
-				drop_after_close) X(drop_rst_ignored) X(listen_syns) X(syn_backlog_full)       \
-				X(synack_retrans) X(syncookies_sent) X(syncookies_ok) X(                       \
-					conn_accepted) X(conn_connected) X(conn_connect_fail)                  \
-					X(conn_closed) X(conn_reset_rx) X(conn_timeout) X(                     \
-						conn_aborted) X(conn_time_wait) X(conn_tw_reused)              \
-						X(conn_keepalive_drop) X(rto_fired) X(retrans_segs) X(         \
-							fast_retrans) X(dupacks_rx) X(recovery_partial)        \
-							X(recovery_full) X(spurious_rto_undo) X(               \
-								ooo_segs) X(ooo_dup) X(dup_data_segs)          \
-								X(delayed_acks) X(                             \
-									sack_blocks_tx) X(zero_window_tx)      \
-									X(zwp_tx) X(keepalive_tx) X(           \
-										challenge_acks)                \
-										X(challenge_acks_limited)      \
+#define TCP_STATS(X)                                                                                      \
+	X(rx_segs)                                                                                        \
+	X(rx_bytes)                                                                                       \
+	X(tx_segs)                                                                                        \
+	X(tx_bytes)                                                                                       \
+	X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(tx_fin) X(tx_no_mbuf) X(            \
+		tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum) X(drop_bad_flags)          \
+		X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(drop_pool_full) X(                \
+			drop_bad_cookie) X(drop_paws) X(drop_out_of_window) X(drop_ack_invalid)           \
+			X(drop_no_ack_flag) X(drop_syn_sent_bad) X(drop_rcvq_full) X(drop_ooo_full) X(    \
+				drop_after_close) X(drop_rst_ignored) X(listen_syns) X(syn_backlog_full)  \
+				X(synack_retrans) X(syncookies_sent) X(syncookies_ok) X(                  \
+					conn_accepted) X(conn_connected) X(conn_connect_fail)             \
+					X(conn_closed) X(conn_reset_rx) X(conn_timeout) X(                \
+						conn_aborted) X(conn_time_wait) X(conn_tw_reused)         \
+						X(conn_keepalive_drop) X(rto_fired) X(retrans_segs) X(    \
+							fast_retrans) X(dupacks_rx) X(recovery_partial)   \
+							X(recovery_full) X(spurious_rto_undo) X(          \
+								ooo_segs) X(ooo_dup) X(dup_data_segs)     \
+								X(delayed_acks) X(                        \
+									sack_blocks_tx) X(zero_window_tx) \
+									X(zwp_tx) X(keepalive_tx) X(      \
+										challenge_acks)           \
+										X(challenge_acks_limited) \
 											X(pmtu_updates)
 
 static const struct {
@@ -224,7 +225,24 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw)
 	for (unsigned i = 0; i < nw; i++)
 		if (w[i].tcp != NULL)
 			conns += ife_tcp_conn_count(w[i].tcp);
-	fprintf(f, ", \"tcp_conns_now\": %llu}}\n", (unsigned long long)conns);
+	fprintf(f, ", \"tcp_conns_now\": %llu}, \"per_worker\": [",
+		(unsigned long long)conns);
+	for (unsigned i = 0; i < nw; i++) {
+		const struct ife_tcp_stats *ts =
+			w[i].tcp ? ife_tcp_stats(w[i].tcp) : NULL;
+		fprintf(f,
+			"%s{\"lcore\": %u, \"queue\": %u, \"rx_frames\": %llu, "
+			"\"tcp_conn_accepted\": %llu}",
+			i ? ", " : "", w[i].lcore, w[i].queue,
+			(unsigned long long)__atomic_load_n(
+				&w[i].net.cnt[IFE_NET_CNT_RX],
+				__ATOMIC_RELAXED),
+			(unsigned long long)(ts ? __atomic_load_n(
+							  &ts->conn_accepted,
+							  __ATOMIC_RELAXED)
+						: 0));
+	}
+	fprintf(f, "]}\n");
 }
 
 static void
@@ -404,7 +422,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "imapfe-dataplane: --fault: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (check_lcores(cfg.lcores, err, sizeof(err)) != 0 ||
+	if ((!cfg.lcore_map[0] &&
+	     check_lcores(cfg.lcores, err, sizeof(err)) != 0) ||
 	    check_iface(cfg.port, err, sizeof(err)) != 0) {
 		fprintf(stderr, "imapfe-dataplane: %s\n", err);
 		return EXIT_RUNTIME;
@@ -450,8 +469,13 @@ main(int argc, char **argv)
 	eal_argv[eal_argc++] = "--no-telemetry";
 	eal_argv[eal_argc++] = "--vdev";
 	eal_argv[eal_argc++] = vdev;
-	eal_argv[eal_argc++] = "-l";
-	eal_argv[eal_argc++] = cfg.lcores;
+	if (cfg.lcore_map[0]) {
+		eal_argv[eal_argc++] = "--lcores";
+		eal_argv[eal_argc++] = cfg.lcore_map;
+	} else {
+		eal_argv[eal_argc++] = "-l";
+		eal_argv[eal_argc++] = cfg.lcores;
+	}
 	eal_argv[eal_argc++] = "--log-level";
 	eal_argv[eal_argc++] = cfg.log_level;
 	char prefix[32];

@@ -10,6 +10,7 @@ Scenarios:
             keep working; their p99 latency is reported
   ipv6      echo over IPv6 (NDP-resolved), 200 x 1 MiB
   loss      echo with 5% loss on the kernel side (nft in ife-cli)
+  multiqueue  two workers on a two-queue af_packet port (PACKET_FANOUT)
   faults    echo through the fault layer (5% drop, reorder, duplicate,
             both directions) plus 5% nft loss
 """
@@ -59,9 +60,9 @@ def settle(dp, key="tcp_conns_now", want=0, secs=10):
     return c
 
 
-def dataplane(extra=()):
+def dataplane(extra=(), port=PORT, lcores=("--lcores", "0,1")):
     # Two lcores: the main lcore writes the stats file every second.
-    return L.Dataplane(EXE, PORT, extra=DP_ARGS + ["--lcores", "0,1"] +
+    return L.Dataplane(EXE, port, extra=DP_ARGS + list(lcores) +
                        list(extra)).start()
 
 
@@ -256,9 +257,30 @@ def scenario_faults():
             % (final["tcp_ooo_segs"], final["tcp_dup_data_segs"]))
 
 
+def scenario_multiqueue():
+    """Two workers, each with its own queue pair and TCP stack; the kernel's
+    PACKET_FANOUT hash spreads the flows (RSS stand-in). Both workers are
+    mapped onto CPU 1 so that the test fits a 2-CPU machine."""
+    dp = dataplane(port=PORT + ",qpairs=2",
+                   lcores=("--lcore-map", "0@0,(1-2)@1"))
+    try:
+        echo(L.SRV_IP, 200)
+        c = settle(dp)
+        with open(dp.stats) as f:
+            per = json.load(f)["per_worker"]
+    finally:
+        rc, final = dp.stop()
+    L.check(len(per) == 2, "two workers")
+    acc = [w["tcp_conn_accepted"] for w in per]
+    L.check(all(a > 0 for a in acc) and sum(acc) == 200,
+            "connections spread over both workers: %s" % acc)
+    L.check(c.get("tcp_conns_now") == 0, "no connection left behind")
+
+
 SCENARIOS = {"echo": scenario_echo, "services": scenario_services,
              "synflood": scenario_synflood, "ipv6": scenario_ipv6,
-             "loss": scenario_loss, "faults": scenario_faults}
+             "loss": scenario_loss, "faults": scenario_faults,
+             "multiqueue": scenario_multiqueue}
 if SCENARIO not in SCENARIOS:
     print("FAIL: unknown scenario " + SCENARIO)
     sys.exit(1)

@@ -1,0 +1,2135 @@
+/*
+ * Unit tests of the TCP module: synthetic segments through every
+ * transition of RFC 9293's state diagram, retransmission, windows, timers
+ * and SYN cookies, all on a fake clock. Needs EAL only for a mempool
+ * (--no-huge --no-pci --no-shconf; --in-memory is refused with --no-huge).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "tcp_pvt.h"
+
+#define MS	  1000000ull
+#define PEER_PORT 40000
+#define OUR_PORT  143
+#define MAXOUT	  512
+#define MAXEV	  256
+
+static struct rte_mempool *mp;
+
+struct seg {
+	uint8_t flags;
+	uint32_t seq, ack, wnd, len;
+	struct tcp_opts o;
+	uint8_t data[9000];
+};
+
+struct ev {
+	struct ife_tcp_conn *c;
+	unsigned bits;
+};
+
+struct fx {
+	struct ife_tcp_stack *st;
+	struct ife_tcp_params p;
+	uint64_t now;
+	struct rte_mbuf *out[MAXOUT];
+	struct ife_tcp_ip outip[MAXOUT];
+	unsigned nout, outhead;
+	struct ev ev[MAXEV];
+	unsigned nev;
+	struct ife_tcp_conn *conn; /* last accepted / connected */
+	int auto_read;
+	uint8_t rx[1 << 20];
+	size_t rxlen;
+	int peer_closed, final;
+	/* peer state for helpers */
+	uint32_t pseq, pack; /* peer's next seq, what it acks */
+	uint8_t peer[16], us[16];
+	uint8_t family; /* of injected segments; 0 = 4 */
+};
+
+static struct fx *F;
+
+/* rte_pktmbuf_read() only copies when the bytes are not contiguous. */
+static void
+mread(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
+{
+	const void *q = rte_pktmbuf_read(m, off, len, buf);
+	assert_non_null(q);
+	if (q != buf)
+		memcpy(buf, q, len);
+}
+
+static int
+out_cb(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip)
+{
+	struct fx *f = ctx;
+	if (f->nout >= MAXOUT) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	/* Every segment we emit must carry a valid checksum. */
+	uint16_t raw = 0;
+	assert_int_equal(rte_raw_cksum_mbuf(m, 0, m->pkt_len, &raw), 0);
+	uint32_t sum =
+		tcp_pseudo_sum(ip->family, ip->src, ip->dst, m->pkt_len) + raw;
+	assert_int_equal(__rte_raw_cksum_reduce(sum), 0xffff);
+	assert_int_equal(ip->len, m->pkt_len);
+	assert_true(rte_pktmbuf_headroom(m) >= 40 + 14);
+	f->outip[f->nout] = *ip;
+	f->out[f->nout++] = m;
+	return 0;
+}
+
+static void
+ev_cb(void *app, struct ife_tcp_conn *c, void *ctx, unsigned bits)
+{
+	struct fx *f = app;
+	if (f->nev < MAXEV)
+		f->ev[f->nev++] = (struct ev){c, bits};
+	if (bits & (IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED))
+		f->conn = c;
+	if ((bits & IFE_TCP_EV_READABLE) && f->auto_read) {
+		struct rte_mbuf *m;
+		int n = ife_tcp_recv(f->st, c, &m, f->now);
+		if (n > 0) {
+			assert_true(f->rxlen + (size_t)n <= sizeof(f->rx));
+			mread(m, 0, (uint32_t)n, f->rx + f->rxlen);
+			/* chain is consistent */
+			unsigned segs = 0;
+			uint32_t sum = 0;
+			for (struct rte_mbuf *s = m; s; s = s->next) {
+				segs++;
+				sum += s->data_len;
+			}
+			assert_int_equal(segs, m->nb_segs);
+			assert_int_equal(sum, m->pkt_len);
+			f->rxlen += (size_t)n;
+			rte_pktmbuf_free(m);
+		}
+	}
+	if (bits & IFE_TCP_EV_PEER_CLOSED)
+		f->peer_closed = 1;
+	if (bits & IFE_TCP_EV_FINAL) {
+		f->final = (int)(bits & IFE_TCP_EV_FINAL);
+		if (f->conn == c)
+			f->conn = NULL;
+	}
+}
+
+static void
+fx_params(struct fx *f)
+{
+	memset(&f->p, 0, sizeof(f->p));
+	f->p.mp = mp;
+	f->p.ip_output = out_cb;
+	f->p.output_ctx = f;
+	f->p.event = ev_cb;
+	f->p.app = f;
+	f->p.max_conns = 64;
+	f->p.wheel_slots = 1024;
+	f->p.rcv_buf = 65535;
+	f->p.snd_buf = 65536;
+	for (int i = 0; i < 32; i++)
+		f->p.secret[i] = (uint8_t)(i * 7 + 1);
+}
+
+static void
+fx_start(struct fx *f)
+{
+	assert_int_equal(ife_tcp_stack_create(&f->p, &f->st), 0);
+	assert_int_equal(ife_tcp_listen(f->st, OUR_PORT, 8, f), 0);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	fx_params(f);
+	f->now = 1000 * MS;
+	f->auto_read = 1;
+	uint8_t peer[4] = {198, 18, 0, 1}, us[4] = {198, 18, 0, 2};
+	memcpy(f->peer, peer, 4);
+	memcpy(f->us, us, 4);
+	F = f;
+	*state = f;
+	return 0;
+}
+
+static void
+drain(struct fx *f)
+{
+	for (unsigned i = f->outhead; i < f->nout; i++)
+		rte_pktmbuf_free(f->out[i]);
+	f->nout = f->outhead = 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	drain(f);
+	ife_tcp_stack_destroy(&f->st);
+	assert_null(f->st);
+	/* Every mbuf is back: nothing leaked by the stack. */
+	assert_int_equal(rte_mempool_in_use_count(mp), 0);
+	free(f);
+	return 0;
+}
+
+/* ---- segment helpers --------------------------------------------------- */
+
+struct inopt {
+	int mss, ws, sack_ok, ts;
+	uint32_t tsval, tsecr;
+	int nsack;
+	uint32_t sack[4][2];
+};
+
+static unsigned
+build_opts(uint8_t *o, const struct inopt *io)
+{
+	unsigned n = 0;
+	if (io == NULL)
+		return 0;
+	if (io->mss) {
+		o[n++] = 2;
+		o[n++] = 4;
+		o[n++] = (uint8_t)(io->mss >> 8);
+		o[n++] = (uint8_t)io->mss;
+	}
+	if (io->ws >= 0 && io->ws != 0xff) {
+		o[n++] = 1;
+		o[n++] = 3;
+		o[n++] = 3;
+		o[n++] = (uint8_t)io->ws;
+	}
+	if (io->sack_ok) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 4;
+		o[n++] = 2;
+	}
+	if (io->ts) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 8;
+		o[n++] = 10;
+		uint32_t v = rte_cpu_to_be_32(io->tsval);
+		memcpy(o + n, &v, 4);
+		v = rte_cpu_to_be_32(io->tsecr);
+		memcpy(o + n + 4, &v, 4);
+		n += 8;
+	}
+	if (io->nsack) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 5;
+		o[n++] = (uint8_t)(2 + 8 * io->nsack);
+		for (int i = 0; i < io->nsack; i++) {
+			uint32_t a = rte_cpu_to_be_32(io->sack[i][0]);
+			uint32_t b = rte_cpu_to_be_32(io->sack[i][1]);
+			memcpy(o + n, &a, 4);
+			memcpy(o + n + 4, &b, 4);
+			n += 8;
+		}
+	}
+	while (n % 4)
+		o[n++] = 0;
+	return n;
+}
+
+static struct rte_mbuf *
+mk_seg(struct fx *f, uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack,
+       uint16_t wnd, const struct inopt *io, const void *data, uint32_t len,
+       struct ife_tcp_ip *ip)
+{
+	uint8_t opt[40];
+	unsigned olen = build_opts(opt, io);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	assert_non_null(m);
+	uint8_t *p =
+		(uint8_t *)rte_pktmbuf_append(m, (uint16_t)(20 + olen + len));
+	assert_non_null(p);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)p;
+	th->src_port = rte_cpu_to_be_16(sport);
+	th->dst_port = rte_cpu_to_be_16(OUR_PORT);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((20 + olen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	memcpy(p + 20, opt, olen);
+	if (len)
+		memcpy(p + 20 + olen, data, len);
+	memset(ip, 0, sizeof(*ip));
+	ip->family = f->family ? f->family : 4;
+	ip->len = (uint16_t)(20 + olen + len);
+	memcpy(ip->src, f->peer, 16);
+	memcpy(ip->dst, f->us, 16);
+	uint32_t sum = tcp_pseudo_sum(ip->family, ip->src, ip->dst, ip->len);
+	sum = __rte_raw_cksum(p, ip->len, sum);
+	th->cksum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return m;
+}
+
+static void
+inj_port(struct fx *f, uint16_t sport, uint8_t flags, uint32_t seq,
+	 uint32_t ack, uint16_t wnd, const struct inopt *io, const void *data,
+	 uint32_t len)
+{
+	struct ife_tcp_ip ip;
+	struct rte_mbuf *m =
+		mk_seg(f, sport, flags, seq, ack, wnd, io, data, len, &ip);
+	ife_tcp_input(f->st, m, &ip, f->now);
+}
+
+static void
+inj(struct fx *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+    const struct inopt *io, const void *data, uint32_t len)
+{
+	inj_port(f, PEER_PORT, flags, seq, ack, wnd, io, data, len);
+}
+
+/* Pop the oldest output segment; returns 0 if there is none. */
+static int
+pop(struct fx *f, struct seg *s)
+{
+	if (f->outhead >= f->nout)
+		return 0;
+	struct rte_mbuf *m = f->out[f->outhead++];
+	const struct rte_tcp_hdr *th =
+		rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	unsigned hlen = (unsigned)(th->data_off >> 4) * 4;
+	memset(s, 0, offsetof(struct seg, data));
+	s->flags = th->tcp_flags;
+	s->seq = rte_be_to_cpu_32(th->sent_seq);
+	s->ack = rte_be_to_cpu_32(th->recv_ack);
+	s->wnd = rte_be_to_cpu_16(th->rx_win);
+	tcp_parse_opts((const uint8_t *)(th + 1), hlen - 20, &s->o);
+	s->len = m->pkt_len - hlen;
+	assert_true(s->len <= sizeof(s->data));
+	if (s->len)
+		mread(m, hlen, s->len, s->data);
+	rte_pktmbuf_free(m);
+	if (f->outhead == f->nout)
+		f->nout = f->outhead = 0;
+	return 1;
+}
+
+static unsigned
+pending(const struct fx *f)
+{
+	return f->nout - f->outhead;
+}
+
+static void
+advance(struct fx *f, uint64_t ms)
+{
+	/* Step 1 ms at a time, as a poll loop would. */
+	for (uint64_t i = 0; i < ms; i++) {
+		f->now += MS;
+		ife_tcp_timers(f->st, f->now);
+	}
+}
+
+static unsigned
+evbits(const struct fx *f)
+{
+	unsigned b = 0;
+	for (unsigned i = 0; i < f->nev; i++)
+		b |= f->ev[i].bits;
+	return b;
+}
+
+static uint8_t
+state_of(struct fx *f, struct ife_tcp_conn *c)
+{
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	return i.state;
+}
+
+static struct ife_tcp_conn *
+lookup(struct fx *f, uint16_t sport)
+{
+	return tcp_lookup(f->st, f->family ? f->family : 4, f->us, OUR_PORT,
+			  f->peer, sport);
+}
+
+#define ISS_PEER 1000000u
+
+/* Three-way handshake with the given options; returns our ISS+1. */
+static uint32_t
+handshake(struct fx *f, const struct inopt *io)
+{
+	struct seg s;
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, io, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, ISS_PEER + 1);
+	struct ife_tcp_conn *c = lookup(f, PEER_PORT);
+	assert_non_null(c);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_RCVD);
+	struct inopt a = {0};
+	a.ws = 0xff;
+	if (io && io->ts) {
+		a.ts = 1;
+		a.tsval = io->tsval + 1;
+		a.tsecr = s.o.tsval;
+	}
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, &a, NULL, 0);
+	assert_ptr_equal(f->conn, c);
+	assert_int_equal(state_of(f, c), IFE_TCP_ESTABLISHED);
+	assert_true(evbits(f) & IFE_TCP_EV_ACCEPTED);
+	f->pseq = ISS_PEER + 1;
+	f->pack = s.seq + 1;
+	return s.seq + 1;
+}
+
+static const struct inopt NOOPT = {.ws = 0xff};
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void
+test_tcp_conn_size(void **state)
+{
+	(void)state;
+	assert_true(sizeof(struct ife_tcp_conn) <= 256);
+}
+
+static void
+test_tcp_api_errors(void **state)
+{
+	struct fx *f = *state;
+	struct ife_tcp_stack *st = NULL;
+	struct ife_tcp_params p = f->p;
+	p.mp = NULL;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p = f->p;
+	p.wheel_slots = 1000; /* not a power of two */
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p = f->p;
+	p.ooo_max_segs = 300;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p = f->p;
+	p.delack_ms = 500; /* must be below rto_min */
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p = f->p;
+	p.mtu = 100;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	assert_null(st);
+	fx_start(f);
+	assert_int_equal(ife_tcp_listen(f->st, OUR_PORT, 8, NULL), IFE_EEXIST);
+	assert_int_equal(ife_tcp_listen(f->st, 0, 8, NULL), -EINVAL);
+	assert_int_equal(ife_tcp_listen(f->st, 1, 0, NULL), -EINVAL);
+	for (uint16_t port = 1000; port < 1015; port++)
+		assert_int_equal(ife_tcp_listen(f->st, port, 1, NULL), 0);
+	assert_int_equal(ife_tcp_listen(f->st, 2000, 1, NULL), -ENOSPC);
+	assert_int_equal(ife_tcp_unlisten(f->st, 1000), 0);
+	assert_int_equal(ife_tcp_unlisten(f->st, 1000), IFE_ENOTFOUND);
+	assert_int_equal(ife_tcp_listen(f->st, 2000, 1, NULL), 0);
+	struct ife_tcp_conn *c;
+	struct ife_tcp_ip ip = {.family = 5};
+	assert_int_equal(ife_tcp_connect(f->st, &ip, 0, 80, NULL, f->now, &c),
+			 -EINVAL);
+	ip.family = 4; /* zero addresses */
+	assert_int_equal(ife_tcp_connect(f->st, &ip, 0, 80, NULL, f->now, &c),
+			 -EINVAL);
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	assert_int_equal(ife_tcp_connect(f->st, &ip, 0, 0, NULL, f->now, &c),
+			 -EINVAL);
+	assert_string_equal(ife_tcp_state_name(IFE_TCP_TIME_WAIT), "TIME_WAIT");
+	assert_string_equal(ife_tcp_state_name(99), "?");
+	ife_tcp_stack_destroy(NULL);
+}
+
+static void
+test_tcp_handshake_passive(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {
+		.mss = 1400, .ws = 7, .sack_ok = 1, .ts = 1, .tsval = 5555};
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &io, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, ISS_PEER + 1);
+	assert_int_equal(s.o.mss, 1460);
+	assert_int_equal(s.o.wscale, 0); /* rcv_buf 65535 needs no scale */
+	assert_int_equal(s.o.sack_ok, 1);
+	assert_int_equal(s.o.has_ts, 1);
+	assert_int_equal(s.o.tsecr, 5555);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+	assert_int_equal(f->nev, 0); /* nothing before the handshake ends */
+	struct inopt a = {
+		.ws = 0xff, .ts = 1, .tsval = 5556, .tsecr = s.o.tsval};
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 1000, &a, NULL, 0);
+	assert_non_null(f->conn);
+	assert_int_equal(f->ev[0].bits, IFE_TCP_EV_ACCEPTED);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_int_equal(i.state, IFE_TCP_ESTABLISHED);
+	assert_int_equal(i.snd_wscale, 7);
+	assert_int_equal(i.snd_wnd, 1000u << 7);
+	assert_int_equal(i.mss, 1400 - 12);
+	assert_true(i.ts_ok);
+	assert_true(i.sack_ok);
+	assert_ptr_equal(ife_tcp_conn_ctx(f->conn), f);
+	assert_int_equal(ife_tcp_stats(f->st)->conn_accepted, 1);
+	assert_int_equal(pending(f), 0);
+}
+
+static void
+test_tcp_ipv6_handshake_and_data(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	static const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t u6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	memcpy(f->peer, p6, 16);
+	memcpy(f->us, u6, 16);
+	f->family = 6;
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.o.mss, 1440); /* MTU 1500 - 60 */
+	assert_int_equal(f->outip[0].family, 6);
+	assert_memory_equal(f->outip[0].dst, p6, 16);
+	assert_memory_equal(f->outip[0].src, u6, 16);
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, NULL, NULL, 0);
+	assert_non_null(f->conn);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_int_equal(i.family, 6);
+	assert_int_equal(i.mss, 1220); /* no MSS option: RFC 9293 3.7.1 */
+	inj(f, TH_ACK | TH_PSH, ISS_PEER + 1, s.seq + 1, 65535, NULL, "v6", 2);
+	assert_int_equal(f->rxlen, 2);
+	assert_int_equal(ife_tcp_write(f->st, f->conn, "ok", 2, f->now), 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 2);
+	/* The same tuple bytes as IPv4 are another connection. */
+	f->family = 4;
+	inj(f, TH_ACK, ISS_PEER + 3, s.seq, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_RST);
+}
+
+static void
+test_tcp_syn_rcvd_rst_back_to_listen(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	inj(f, TH_RST, ISS_PEER + 1, 0, 0, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	assert_int_equal(f->nev, 0);
+	/* The listener still works. */
+	handshake(f, &NOOPT);
+}
+
+static void
+test_tcp_syn_rcvd_retransmit_and_give_up(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	uint32_t iss = s.seq;
+	/* Duplicate SYN: the SYN-ACK again. */
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.seq, iss);
+	/* RTO 1 s, then 2, 4, 8, 16 s (RFC 6298 5.5). */
+	uint64_t waits[] = {1000, 2000, 4000, 8000, 16000};
+	for (int i = 0; i < 5; i++) {
+		advance(f, waits[i] - 1);
+		assert_int_equal(pending(f), 0);
+		advance(f, 1);
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(s.flags, TH_SYN | TH_ACK);
+		assert_int_equal(s.seq, iss);
+	}
+	advance(f, 32000);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	assert_int_equal(f->nev, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->synack_retrans, 6);
+}
+
+static void
+test_tcp_closed_port_rst(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct ife_tcp_ip ip;
+	struct rte_mbuf *m =
+		mk_seg(f, PEER_PORT, TH_SYN, 77, 0, 100, NULL, NULL, 0, &ip);
+	rte_pktmbuf_mtod(m, struct rte_tcp_hdr *)->dst_port =
+		rte_cpu_to_be_16(25);
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	th->cksum = 0;
+	uint32_t sum = tcp_pseudo_sum(4, ip.src, ip.dst, ip.len);
+	th->cksum = (uint16_t)~__rte_raw_cksum_reduce(
+		__rte_raw_cksum(th, ip.len, sum));
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_RST | TH_ACK);
+	assert_int_equal(s.seq, 0);
+	assert_int_equal(s.ack, 78);
+	/* An ACK to an unknown connection: RST with SEQ = SEG.ACK. */
+	inj(f, TH_ACK, 5, 12345, 100, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_RST);
+	assert_int_equal(s.seq, 12345);
+	/* A RST is never answered. */
+	inj(f, TH_RST, 5, 0, 0, NULL, NULL, 0);
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_no_conn, 1);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_listen_noack, 1);
+}
+
+static void
+test_tcp_active_open(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	struct ife_tcp_conn *c;
+	assert_int_equal(
+		ife_tcp_connect(f->st, &ip, OUR_PORT, PEER_PORT, f, f->now, &c),
+		0);
+	assert_int_equal(
+		ife_tcp_connect(f->st, &ip, OUR_PORT, PEER_PORT, f, f->now, &c),
+		IFE_EEXIST);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN);
+	assert_true(s.o.has_ts && s.o.sack_ok && s.o.wscale != 0xff);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_SENT);
+	assert_int_equal(ife_tcp_write(f->st, c, "x", 1, f->now), -ENOTCONN);
+	/* A bad ACK gets a RST and changes nothing. */
+	inj(f, TH_ACK | TH_SYN, 500, s.seq + 7, 1000, &NOOPT, NULL, 0);
+	struct seg r;
+	assert_int_equal(pop(f, &r), 1);
+	assert_int_equal(r.flags, TH_RST);
+	assert_int_equal(r.seq, s.seq + 7);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_SENT);
+	struct inopt io = {.mss = 1000,
+			   .ws = 2,
+			   .sack_ok = 1,
+			   .ts = 1,
+			   .tsval = 9,
+			   .tsecr = s.o.tsval};
+	inj(f, TH_SYN | TH_ACK, 500, s.seq + 1, 1000, &io, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_ESTABLISHED);
+	assert_true(evbits(f) & IFE_TCP_EV_CONNECTED);
+	assert_int_equal(pop(f, &r), 1);
+	assert_int_equal(r.flags, TH_ACK);
+	assert_int_equal(r.ack, 501);
+	assert_int_equal(r.seq, s.seq + 1);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.mss, 1000 - 12);
+	assert_int_equal(i.snd_wnd, 1000); /* SYN window unscaled */
+	assert_int_equal(i.snd_wscale, 2);
+	assert_int_equal(ife_tcp_write(f->st, c, "hello", 5, f->now), 5);
+	assert_int_equal(pop(f, &r), 1);
+	assert_int_equal(r.len, 5);
+	assert_memory_equal(r.data, "hello", 5);
+}
+
+static void
+test_tcp_active_open_refused(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	struct ife_tcp_conn *c;
+	assert_int_equal(
+		ife_tcp_connect(f->st, &ip, OUR_PORT, PEER_PORT, f, f->now, &c),
+		0);
+	assert_int_equal(pop(f, &s), 1);
+	/* RST without ACK is not acceptable in SYN_SENT. */
+	inj(f, TH_RST, 0, 0, 0, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_SENT);
+	inj(f, TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, NULL, 0);
+	assert_int_equal(f->final, IFE_TCP_EV_RESET);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_active_open_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	struct ife_tcp_conn *c;
+	assert_int_equal(
+		ife_tcp_connect(f->st, &ip, 0, PEER_PORT, f, f->now, &c), 0);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_true(i.lport >= 32768);
+	assert_int_equal(pop(f, &s), 1);
+	unsigned syns = 1;
+	for (int k = 0; k < 70000 && !f->final; k++) {
+		advance(f, 1);
+		while (pop(f, &s)) {
+			assert_int_equal(s.flags, TH_SYN);
+			syns++;
+		}
+	}
+	assert_int_equal(syns, 6); /* 1 + syn_retries(5) */
+	assert_int_equal(f->final, IFE_TCP_EV_TIMEDOUT);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_simultaneous_open(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	struct ife_tcp_conn *c;
+	assert_int_equal(
+		ife_tcp_connect(f->st, &ip, OUR_PORT, PEER_PORT, f, f->now, &c),
+		0);
+	assert_int_equal(pop(f, &s), 1);
+	uint32_t iss = s.seq;
+	inj(f, TH_SYN, 700, 0, 4000, &NOOPT, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_RCVD);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.seq, iss);
+	assert_int_equal(s.ack, 701);
+	/* Closing in SYN_RCVD waits for our SYN to be acknowledged. */
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_SYN_RCVD);
+	assert_int_equal(pending(f), 0);
+	inj(f, TH_ACK, 701, iss + 1, 4000, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_FIN_WAIT_1);
+	assert_true(evbits(f) & IFE_TCP_EV_CONNECTED);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK | TH_FIN);
+	assert_int_equal(s.seq, iss + 1);
+}
+
+static void
+test_tcp_data_zero_copy_and_delayed_ack(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	f->auto_read = 0;
+	inj(f, TH_ACK | TH_PSH, f->pseq, f->pack, 65535, NULL, "abc", 3);
+	assert_true(evbits(f) & IFE_TCP_EV_READABLE);
+	assert_int_equal(pending(f), 0); /* ACK delayed */
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 3);
+	assert_memory_equal(rte_pktmbuf_mtod(m, char *), "abc", 3);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 0);
+	advance(f, 39);
+	assert_int_equal(pending(f), 0);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, f->pseq + 3);
+	assert_int_equal(ife_tcp_stats(f->st)->delayed_acks, 1);
+	/* Two segments: the second is ACKed at once (RFC 5681 4.2). */
+	inj(f, TH_ACK, f->pseq + 3, f->pack, 65535, NULL, "de", 2);
+	assert_int_equal(pending(f), 0);
+	inj(f, TH_ACK, f->pseq + 5, f->pack, 65535, NULL, "fg", 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 7);
+	/* Both arrive as one chain of two mbufs. */
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 4);
+	assert_int_equal(m->nb_segs, 2);
+	char buf[4];
+	mread(m, 0, 4, buf);
+	assert_memory_equal(buf, "defg", 4);
+	rte_pktmbuf_free(m);
+	/* Idle: no payload buffers held. */
+	assert_null(c->rcvq_head);
+	assert_null(c->sndq_head);
+	assert_null(c->ooo_head);
+}
+
+static void
+test_tcp_passive_close(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack, 65535, NULL, "bye", 3);
+	assert_int_equal(state_of(f, c), IFE_TCP_CLOSE_WAIT);
+	assert_int_equal(f->peer_closed, 1);
+	assert_int_equal(f->rxlen, 3);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 4);
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), -EPIPE);
+	/* Still writable in CLOSE_WAIT. */
+	assert_int_equal(ife_tcp_write(f->st, c, "ok", 2, f->now), 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_LAST_ACK);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(s.flags & TH_FIN);
+	assert_int_equal(s.seq, f->pack + 2);
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), -EPIPE);
+	inj(f, TH_ACK, f->pseq + 4, f->pack + 3, 65535, NULL, NULL, 0);
+	assert_int_equal(f->final, IFE_TCP_EV_CLOSED);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_active_close_time_wait(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.time_wait_ms = 2000;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	ife_tcp_close(f->st, c, f->now);
+	assert_int_equal(state_of(f, c), IFE_TCP_FIN_WAIT_1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK | TH_FIN);
+	inj(f, TH_ACK, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_FIN_WAIT_2);
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_TIME_WAIT);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 1);
+	assert_int_equal(f->nev, 1); /* closed handle: only ACCEPTED */
+	/* A retransmitted FIN is ACKed and restarts 2*MSL. */
+	advance(f, 1500);
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 1);
+	advance(f, 1500);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+	advance(f, 600);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_fin_wait_1_fin_ack_to_time_wait(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+	assert_int_equal(pop(f, &s), 1);
+	/* FIN+ACK that acks our FIN: FIN_WAIT_1 -> TIME_WAIT. */
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_TIME_WAIT);
+	assert_int_equal(f->final, IFE_TCP_EV_CLOSED);
+	assert_int_equal(f->peer_closed, 1);
+}
+
+static void
+test_tcp_simultaneous_close(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+	assert_int_equal(pop(f, &s), 1);
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack, 65535, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_CLOSING);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 1);
+	inj(f, TH_ACK, f->pseq + 1, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_TIME_WAIT);
+	advance(f, 60000);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_time_wait_reuse(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_close(f->st, f->conn, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	inj(f, TH_ACK | TH_FIN, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(state_of(f, lookup(f, PEER_PORT)), IFE_TCP_TIME_WAIT);
+	inj(f, TH_SYN, f->pseq + 100000, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, f->pseq + 100001);
+	assert_int_equal(state_of(f, lookup(f, PEER_PORT)), IFE_TCP_SYN_RCVD);
+	assert_int_equal(ife_tcp_stats(f->st)->conn_tw_reused, 1);
+}
+
+static void
+test_tcp_rst_rfc5961(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	/* Out of window: ignored. */
+	inj(f, TH_RST, f->pseq + 1000000, 0, 0, NULL, NULL, 0);
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(state_of(f, c), IFE_TCP_ESTABLISHED);
+	/* In window but not exact: challenge ACK. */
+	inj(f, TH_RST, f->pseq + 10, 0, 0, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, f->pseq);
+	assert_int_equal(state_of(f, c), IFE_TCP_ESTABLISHED);
+	/* Exact: reset. */
+	inj(f, TH_RST, f->pseq, 0, 0, NULL, NULL, 0);
+	assert_int_equal(f->final, IFE_TCP_EV_RESET);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	assert_int_equal(ife_tcp_stats(f->st)->challenge_acks, 1);
+}
+
+/* RST in each remaining synchronized state closes the connection. */
+static void
+test_tcp_rst_in_every_state(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	for (int st = 0; st < 5; st++) {
+		f->final = 0;
+		f->nev = 0;
+		handshake(f, &NOOPT);
+		struct ife_tcp_conn *c = f->conn;
+		uint32_t rs = f->pseq;
+		switch (st) {
+		case 0: /* CLOSE_WAIT */
+			inj(f, TH_ACK | TH_FIN, rs, f->pack, 65535, NULL, NULL,
+			    0);
+			rs++;
+			assert_int_equal(state_of(f, c), IFE_TCP_CLOSE_WAIT);
+			break;
+		case 1: /* FIN_WAIT_1 */
+			ife_tcp_shutdown(f->st, c, f->now);
+			assert_int_equal(state_of(f, c), IFE_TCP_FIN_WAIT_1);
+			break;
+		case 2: /* FIN_WAIT_2 */
+			ife_tcp_shutdown(f->st, c, f->now);
+			inj(f, TH_ACK, rs, f->pack + 1, 65535, NULL, NULL, 0);
+			assert_int_equal(state_of(f, c), IFE_TCP_FIN_WAIT_2);
+			break;
+		case 3: /* LAST_ACK */
+			inj(f, TH_ACK | TH_FIN, rs, f->pack, 65535, NULL, NULL,
+			    0);
+			rs++;
+			ife_tcp_shutdown(f->st, c, f->now);
+			assert_int_equal(state_of(f, c), IFE_TCP_LAST_ACK);
+			break;
+		case 4: /* CLOSING */
+			ife_tcp_shutdown(f->st, c, f->now);
+			inj(f, TH_ACK | TH_FIN, rs, f->pack, 65535, NULL, NULL,
+			    0);
+			rs++;
+			assert_int_equal(state_of(f, c), IFE_TCP_CLOSING);
+			break;
+		}
+		while (pop(f, &s))
+			;
+		inj(f, TH_RST, rs, 0, 0, NULL, NULL, 0);
+		assert_int_equal(f->final, IFE_TCP_EV_RESET);
+		assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	}
+}
+
+static void
+test_tcp_syn_in_established_challenge(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.challenge_ack_limit = 2;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	for (int i = 0; i < 4; i++)
+		inj(f, TH_SYN, f->pseq + 5, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, f->pseq);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(pending(f), 0); /* rate limited */
+	assert_int_equal(ife_tcp_stats(f->st)->challenge_acks_limited, 2);
+	assert_int_equal(state_of(f, f->conn), IFE_TCP_ESTABLISHED);
+	advance(f, 1000);
+	inj(f, TH_SYN, f->pseq + 5, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+}
+
+static void
+test_tcp_ack_checks(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	/* ACK of data never sent: ACK back, drop. */
+	inj(f, TH_ACK, f->pseq, f->pack + 5000, 65535, NULL, "zz", 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq);
+	assert_int_equal(f->rxlen, 0);
+	/* Too old (RFC 5961 5.2). */
+	inj(f, TH_ACK, f->pseq, f->pack - 200000, 65535, NULL, "zz", 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(f->rxlen, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_ack_invalid, 2);
+	/* No ACK bit: dropped. */
+	inj(f, TH_PSH | TH_FIN, f->pseq, 0, 65535, NULL, "zz", 2);
+	assert_int_equal(f->rxlen, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_bad_flags, 1);
+}
+
+static void
+test_tcp_bad_segments_counted(void **state)
+{
+	struct fx *f = *state;
+	fx_start(f);
+	const struct ife_tcp_stats *sx = ife_tcp_stats(f->st);
+	struct ife_tcp_ip ip;
+	/* bad checksum */
+	struct rte_mbuf *m =
+		mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	rte_pktmbuf_mtod(m, uint8_t *)[4] ^= 1;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_csum, 1);
+	/* NIC says bad */
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_csum, 2);
+	/* short */
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	ip.len = 12;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_short, 1);
+	/* IP length beyond the mbuf */
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	ip.len = 400;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_short, 2);
+	/* data offset beyond the segment */
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	rte_pktmbuf_mtod(m, struct rte_tcp_hdr *)->data_off = 0xf0;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_doff, 1);
+	/* SYN+FIN */
+	m = mk_seg(f, PEER_PORT, TH_SYN | TH_FIN, 1, 0, 1, NULL, NULL, 0, &ip);
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_flags, 1);
+	/* broadcast source */
+	memset(f->peer, 0xff, 4);
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_addr, 1);
+	/* bad family */
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	ip.family = 5;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_addr, 2);
+	/* Ethernet padding beyond the IP length is trimmed, not an error. */
+	memcpy(f->peer, (uint8_t[]){198, 18, 0, 1}, 4);
+	m = mk_seg(f, PEER_PORT, TH_SYN, 1, 0, 1, NULL, NULL, 0, &ip);
+	memset(rte_pktmbuf_append(m, 6), 0xee, 6);
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->listen_syns, 1);
+	assert_int_equal(pending(f), 1);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+}
+
+static void
+test_tcp_retransmit_rto_backoff_karn(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	assert_int_equal(ife_tcp_write(f->st, c, "data1", 5, f->now), 5);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack);
+	/* Initial RTO 1 s; doubles each time (RFC 6298 5.5). */
+	advance(f, 999);
+	assert_int_equal(pending(f), 0);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 5);
+	assert_int_equal(s.seq, f->pack);
+	advance(f, 1999);
+	assert_int_equal(pending(f), 0);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.backoff, 2);
+	assert_int_equal(i.cwnd, i.mss);
+	/* The ACK after retransmission gives no RTT sample (Karn). */
+	advance(f, 100);
+	inj(f, TH_ACK, f->pseq, f->pack + 5, 65535, NULL, NULL, 0);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.srtt_ms, 0);
+	assert_int_equal(i.backoff, 0);
+	assert_int_equal(i.rto_ms, 1000);
+	/* A clean exchange gives a sample: 50 ms RTT. */
+	assert_int_equal(ife_tcp_write(f->st, c, "data2", 5, f->now), 5);
+	assert_int_equal(pop(f, &s), 1);
+	advance(f, 50);
+	inj(f, TH_ACK, f->pseq, f->pack + 10, 65535, NULL, NULL, 0);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.srtt_ms, 50);
+	assert_int_equal(i.rttvar_ms, 25);
+	assert_int_equal(i.rto_ms, 200); /* 50 + 4*25 = 150 -> min 200 */
+	assert_int_equal(i.sndq_bytes, 0);
+	assert_int_equal(pending(f), 0);
+	advance(f, 5000);
+	assert_int_equal(pending(f), 0); /* nothing outstanding */
+}
+
+static void
+test_tcp_rtt_timestamps(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .ts = 1, .tsval = 100};
+	handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	uint32_t tsv = 200;
+	for (int k = 0; k < 40; k++) {
+		assert_int_equal(ife_tcp_write(f->st, c, "x", 1, f->now), 1);
+		assert_int_equal(pop(f, &s), 1);
+		assert_true(s.o.has_ts);
+		advance(f, 150); /* below rto_min: no retransmission */
+		struct inopt a = {.ws = 0xff,
+				  .ts = 1,
+				  .tsval = tsv++,
+				  .tsecr = s.o.tsval};
+		inj(f, TH_ACK, f->pseq, f->pack + 1, 65535, &a, NULL, 0);
+		f->pack++;
+	}
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	/* The handshake gave a 1 ms sample; 40 samples of 150 ms pull
+	 * srtt to 150 by the RFC 6298 gains (7/8, 3/4). */
+	assert_true(i.srtt_ms >= 148 && i.srtt_ms <= 150);
+	assert_int_equal(i.rto_ms, 200); /* 150 + 4 * small var, floor */
+	assert_int_equal(ife_tcp_stats(f->st)->retrans_segs, 0);
+}
+
+static void
+test_tcp_spurious_rto_eifel(void **state)
+{
+	struct fx *f = *state;
+	struct seg s, r;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .ts = 1, .tsval = 100};
+	handshake(f, &io);
+	static uint8_t d[4000];
+	ife_tcp_write(f->st, f->conn, d, sizeof(d), f->now);
+	assert_int_equal(pop(f, &s), 1);
+	while (pop(f, &r))
+		;
+	advance(f, 1000); /* RTO */
+	assert_int_equal(pop(f, &r), 1);
+	assert_true(TS_LT(s.o.tsval, r.o.tsval));
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_int_equal(i.cwnd, i.mss);
+	/* The ACK of the original arrives late: it echoes the old TSval. */
+	struct inopt a = {
+		.ws = 0xff, .ts = 1, .tsval = 101, .tsecr = s.o.tsval};
+	inj(f, TH_ACK, f->pseq, f->pack + s.len, 65535, &a, NULL, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->spurious_rto_undo, 1);
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_true(i.cwnd >= i.ssthresh);
+	while (pop(f, &r))
+		;
+	/* A genuine loss (ACK echoes the retransmission) is not undone. */
+	ife_tcp_write(f->st, f->conn, d, 100, f->now);
+	while (pop(f, &r))
+		;
+	advance(f, 3000);
+	assert_int_equal(pop(f, &r), 1);
+	a.tsval = 102;
+	a.tsecr = r.o.tsval;
+	inj(f, TH_ACK, f->pseq, r.seq + r.len, 65535, &a, NULL, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->spurious_rto_undo, 1);
+	while (pop(f, &r))
+		;
+}
+
+static void
+test_tcp_rto_gives_up(void **state)
+{
+	struct fx *f = *state;
+	f->p.max_retries = 3;
+	f->p.rto_max_ms = 4000;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_write(f->st, f->conn, "x", 1, f->now);
+	advance(f, 1000 + 2000 + 4000 + 4000 + 10);
+	assert_int_equal(f->final, IFE_TCP_EV_TIMEDOUT);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	assert_int_equal(ife_tcp_stats(f->st)->conn_timeout, 1);
+}
+
+static void
+test_tcp_fast_retransmit_newreno(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	static uint8_t buf[20000];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	int n = ife_tcp_write(f->st, c, buf, 10 * 536, f->now);
+	assert_int_equal(n, 10 * 536);
+	/* IW10 with MSS 536: ten segments. */
+	unsigned segs = 0;
+	while (pop(f, &s)) {
+		assert_int_equal(s.len, 536);
+		assert_int_equal(s.seq, f->pack + segs * 536);
+		segs++;
+	}
+	assert_int_equal(segs, 10);
+	uint32_t una = f->pack;
+	/* Segment 0 lost: three dupacks. */
+	for (int k = 0; k < 3; k++)
+		inj(f, TH_ACK, f->pseq, una, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, una);
+	assert_int_equal(s.len, 536);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_true(i.in_recovery);
+	assert_int_equal(i.ssthresh, 5 * 536);
+	assert_int_equal(i.cwnd, 8 * 536);
+	assert_int_equal(ife_tcp_stats(f->st)->fast_retrans, 1);
+	/* Partial ACK (segment 3 lost too): retransmit it at once. */
+	inj(f, TH_ACK, f->pseq, una + 3 * 536, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, una + 3 * 536);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_true(i.in_recovery);
+	assert_int_equal(ife_tcp_stats(f->st)->recovery_partial, 1);
+	/* Full ACK: leave recovery with cwnd <= ssthresh. */
+	inj(f, TH_ACK, f->pseq, una + 10 * 536, 65535, NULL, NULL, 0);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_false(i.in_recovery);
+	assert_true(i.cwnd <= 5 * 536);
+	assert_int_equal(ife_tcp_stats(f->st)->recovery_full, 1);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_cubic_growth_and_reduction(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.cc = IFE_TCP_CC_CUBIC;
+	f->p.snd_buf = 1 << 20;
+	fx_start(f);
+	struct inopt io = {.mss = 1460, .ws = 7, .ts = 0};
+	handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	static uint8_t buf[1 << 20];
+	assert_true(ife_tcp_write(f->st, c, buf, sizeof(buf), f->now) > 0);
+	/* Force congestion avoidance. */
+	c->ssthresh = c->cwnd;
+	uint32_t w0 = c->cwnd;
+	for (int r = 0; r < 20; r++) {
+		advance(f, 10);
+		uint32_t hi = f->pack;
+		while (pop(f, &s))
+			hi = s.seq + s.len;
+		inj(f, TH_ACK, f->pseq, hi, 65535, NULL, NULL, 0);
+		f->pack = hi;
+	}
+	assert_true(c->cwnd > w0);
+	assert_true(c->snd_una != c->snd_max); /* data in flight */
+	uint32_t before = c->cwnd;
+	/* Loss: beta 0.7 (RFC 9438 4.6). */
+	for (int k = 0; k < 3; k++)
+		inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->fast_retrans, 1);
+	assert_int_equal(c->ssthresh, (uint32_t)(before * 0.7));
+	assert_int_equal(c->cc_w_max, before);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_window_scaling_and_rcv_window(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.rcv_buf = 1 << 20;
+	fx_start(f);
+	struct inopt io = {.mss = 1460, .ws = 3};
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &io, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.o.wscale, 5); /* 1 MiB >> 5 < 65536 */
+	assert_int_equal(s.wnd, 65535);	 /* unscaled in SYN-ACK */
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 100, NULL, NULL, 0);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_int_equal(i.snd_wnd, 800);
+	assert_int_equal(i.rcv_wscale, 5);
+	f->auto_read = 0;
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 100, NULL, "a", 1);
+	inj(f, TH_ACK, ISS_PEER + 2, s.seq + 1, 100, NULL, "b", 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.wnd, ((1 << 20) - 2) >> 5);
+}
+
+static void
+test_tcp_paws(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .ts = 1, .tsval = 1000};
+	handshake(f, &io);
+	struct inopt a = {.ws = 0xff, .ts = 1, .tsval = 2000};
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, &a, "a", 1);
+	assert_int_equal(f->rxlen, 1);
+	/* An old duplicate with a smaller TSval: dropped, ACKed. */
+	a.tsval = 1500;
+	inj(f, TH_ACK, f->pseq + 1, f->pack, 65535, &a, "b", 1);
+	assert_int_equal(f->rxlen, 1);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_paws, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 1);
+	assert_int_equal(s.o.tsecr, 2000);
+	a.tsval = 2001;
+	inj(f, TH_ACK, f->pseq + 1, f->pack, 65535, &a, "b", 1);
+	assert_int_equal(f->rxlen, 2);
+	/* RST is exempt from PAWS. */
+	inj(f, TH_RST, f->pseq + 2, 0, 0,
+	    &(struct inopt){.ws = 0xff, .ts = 1, .tsval = 1}, NULL, 0);
+	assert_int_equal(f->final, IFE_TCP_EV_RESET);
+}
+
+static void
+test_tcp_ooo_sack_and_reassembly(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .sack_ok = 1};
+	handshake(f, &io);
+	uint32_t b = f->pseq;
+	inj(f, TH_ACK, b + 4, f->pack, 65535, NULL, "EFGH", 4);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, b);
+	assert_int_equal(s.o.nsack, 1);
+	assert_int_equal(s.o.sack[0][0], b + 4);
+	assert_int_equal(s.o.sack[0][1], b + 8);
+	inj(f, TH_ACK, b + 12, f->pack, 65535, NULL, "MNOP", 4);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.o.nsack, 2);
+	assert_int_equal(s.o.sack[0][0], b + 12); /* most recent first */
+	assert_int_equal(s.o.sack[1][0], b + 4);
+	/* Overlapping duplicate of part of a queued block. */
+	inj(f, TH_ACK, b + 6, f->pack, 65535, NULL, "GHIJ", 4);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.o.sack[0][0], b + 4);
+	assert_int_equal(s.o.sack[0][1], b + 10);
+	assert_int_equal(f->rxlen, 0);
+	/* Fill the first hole: everything up to the second hole. */
+	inj(f, TH_ACK, b, f->pack, 65535, NULL, "ABCD", 4);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, b + 10);
+	assert_int_equal(f->rxlen, 10);
+	inj(f, TH_ACK, b + 9, f->pack, 65535, NULL, "JKL", 3);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, b + 16);
+	assert_int_equal(s.o.nsack, 0);
+	assert_int_equal(f->rxlen, 16);
+	assert_memory_equal(f->rx, "ABCDEFGHIJKLMNOP", 16);
+}
+
+/* A segment that starts where a queued one starts and is shorter is a
+ * duplicate (found by the fuzzer). */
+static void
+test_tcp_ooo_covered_by_queued(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	uint32_t b = f->pseq;
+	inj(f, TH_ACK, b + 2, f->pack, 65535, NULL, "cd", 2);
+	inj(f, TH_ACK, b + 4, f->pack, 65535, NULL, "efgh", 4);
+	inj(f, TH_ACK, b + 3, f->pack, 65535, NULL, "de", 2);
+	inj(f, TH_ACK, b + 4, f->pack, 65535, NULL, "ef", 2);
+	assert_int_equal(f->conn->ooo_segs, 2);
+	assert_int_equal(ife_tcp_stats(f->st)->ooo_dup, 2);
+	inj(f, TH_ACK, b, f->pack, 65535, NULL, "ab", 2);
+	assert_int_equal(f->rxlen, 8);
+	assert_memory_equal(f->rx, "abcdefgh", 8);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_ooo_bound(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.ooo_max_segs = 4;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	for (int k = 0; k < 10; k++)
+		inj(f, TH_ACK, f->pseq + 10 + 10 * k, f->pack, 65535, NULL, "x",
+		    1);
+	assert_int_equal(f->conn->ooo_segs, 4);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_ooo_full, 6);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_zero_window_probe(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	/* Peer closes its window. */
+	inj(f, TH_ACK, f->pseq, f->pack, 0, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_write(f->st, c, "hello", 5, f->now), 5);
+	assert_int_equal(pending(f), 0);
+	/* Persist: probes at RTO, backing off, never giving up. */
+	advance(f, 1000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack - 1);
+	assert_int_equal(s.len, 0);
+	advance(f, 2000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(ife_tcp_stats(f->st)->zwp_tx, 2);
+	/* Window opens: data goes. */
+	inj(f, TH_ACK, f->pseq, f->pack, 100, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 5);
+	assert_int_equal(s.seq, f->pack);
+}
+
+static void
+test_tcp_receive_window_closes_and_reopens(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.rcv_buf = 8192;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	f->auto_read = 0;
+	static uint8_t d[536];
+	uint32_t seq = f->pseq;
+	for (int k = 0; k < 16 && seq - f->pseq < 8192; k++) {
+		uint32_t n = tcp_min32(536, 8192 - (seq - f->pseq));
+		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, n);
+		seq += n;
+	}
+	struct seg last = {0};
+	while (pop(f, &s))
+		last = s;
+	assert_int_equal(last.wnd, 0);
+	/* Beyond the window: not accepted. */
+	inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 10);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, seq);
+	assert_int_equal(s.wnd, 0);
+	/* ... but the ACK it carries is (RFC 9293 special allowance). */
+	assert_int_equal(ife_tcp_write(f->st, c, "x", 1, f->now), 1);
+	assert_int_equal(pop(f, &s), 1);
+	inj(f, TH_ACK, seq, f->pack + 1, 65535, NULL, d, 10);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, seq);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.snd_una, f->pack + 1);
+	assert_int_equal(i.rcvq_bytes, 8192);
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 8192);
+	rte_pktmbuf_free(m);
+	/* Window update sent by recv. */
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.wnd, 8192);
+}
+
+static void
+test_tcp_keepalive(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.keepalive_idle_ms = 10000;
+	f->p.keepalive_intvl_ms = 1000;
+	f->p.keepalive_probes = 3;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	advance(f, 9999);
+	assert_int_equal(pending(f), 0);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack - 1);
+	/* Answered: idle again. */
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, NULL, 0);
+	advance(f, 9999);
+	assert_int_equal(pending(f), 0);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	advance(f, 1000);
+	assert_int_equal(pop(f, &s), 1);
+	advance(f, 1000);
+	assert_int_equal(pop(f, &s), 1);
+	advance(f, 1000);
+	assert_int_equal(f->final, IFE_TCP_EV_TIMEDOUT);
+	assert_int_equal(ife_tcp_stats(f->st)->keepalive_tx, 4);
+	assert_int_equal(ife_tcp_stats(f->st)->conn_keepalive_drop, 1);
+}
+
+static void
+test_tcp_syn_cookies(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	assert_int_equal(ife_tcp_unlisten(f->st, OUR_PORT), 0);
+	assert_int_equal(ife_tcp_listen(f->st, OUR_PORT, 1, f), 0);
+	/* First SYN takes the backlog. */
+	inj_port(f, 1111, TH_SYN, 5, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+	/* Second: answered with a cookie, no state. */
+	struct inopt io = {
+		.mss = 1460, .ws = 6, .sack_ok = 1, .ts = 1, .tsval = 777};
+	inj(f, TH_SYN, ISS_PEER, 0, 65535, &io, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+	assert_int_equal(ife_tcp_stats(f->st)->syncookies_sent, 1);
+	assert_int_equal(ife_tcp_stats(f->st)->syn_backlog_full, 1);
+	/* A forged ACK fails. */
+	struct inopt a = {
+		.ws = 0xff, .ts = 1, .tsval = 778, .tsecr = s.o.tsval};
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 0x123457, 100, &a, NULL, 0);
+	struct seg r;
+	assert_int_equal(pop(f, &r), 1);
+	assert_int_equal(r.flags, TH_RST);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_bad_cookie, 1);
+	/* The right one (a minute later) establishes, with data. */
+	advance(f, 60000);
+	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 100, &a, "hi", 2);
+	assert_non_null(f->conn);
+	assert_int_equal(ife_tcp_stats(f->st)->syncookies_ok, 1);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, f->conn, &i);
+	assert_int_equal(i.state, IFE_TCP_ESTABLISHED);
+	assert_int_equal(i.snd_wscale, 6);
+	assert_true(i.sack_ok);
+	assert_true(i.ts_ok);
+	assert_int_equal(i.mss, 1460 - 12);
+	assert_int_equal(i.snd_wnd, 100 << 6);
+	assert_int_equal(f->rxlen, 2);
+	/* Too old (three periods): rejected. */
+	inj_port(f, 2222, TH_SYN, 9, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &r), 1);
+	advance(f, 3 * 65536 + 10);
+	uint32_t cookie = r.seq;
+	inj_port(f, 2222, TH_ACK, 10, cookie + 1, 100, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->syncookies_ok, 1);
+	while (pop(f, &r))
+		;
+}
+
+static void
+test_tcp_cookie_roundtrip_all_mss(void **state)
+{
+	struct fx *f = *state;
+	fx_start(f);
+	struct ife_tcp_ip ip = {.family = 6};
+	for (int i = 0; i < 16; i++) {
+		ip.src[i] = (uint8_t)i;
+		ip.dst[i] = (uint8_t)(0xf0 + i);
+	}
+	const uint16_t in[] = {100, 536, 1220, 1300, 1400, 1440, 1460, 9000};
+	const uint16_t outv[] = {536, 536, 1220, 1300, 1400, 1440, 1460, 8960};
+	for (int k = 0; k < 8; k++) {
+		uint32_t cnt = f->st->now_ms >> 16;
+		uint32_t ck =
+			tcp_cookie_make(f->st, &ip, 5, 6, 12345, in[k], cnt);
+		uint16_t mss = 0;
+		assert_int_equal(
+			tcp_cookie_check(f->st, &ip, 5, 6, 12345, ck, &mss), 0);
+		assert_int_equal(mss, outv[k]);
+		assert_int_not_equal(
+			tcp_cookie_check(f->st, &ip, 5, 6, 12346, ck, &mss), 0);
+		assert_int_not_equal(
+			tcp_cookie_check(f->st, &ip, 5, 7, 12345, ck, &mss), 0);
+	}
+	/* Blind guesses: 8 in 2^24 may pass; 100000 tries expect 0.05. */
+	unsigned pass = 0;
+	for (uint32_t k = 0; k < 100000; k++) {
+		uint16_t mss;
+		if (tcp_cookie_check(f->st, &ip, 5, 6, 12345, k * 2654435761u,
+				     &mss) == 0)
+			pass++;
+	}
+	assert_true(pass <= 2);
+}
+
+static void
+test_tcp_close_with_unread_data_resets(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	f->auto_read = 0;
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, "unread", 6);
+	ife_tcp_close(f->st, f->conn, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(s.flags & TH_RST);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_data_after_close_resets(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_close(f->st, f->conn, f->now);
+	assert_int_equal(pop(f, &s), 1); /* FIN */
+	inj(f, TH_ACK, f->pseq, f->pack + 1, 65535, NULL, "late", 4);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(s.flags & TH_RST);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_after_close, 1);
+}
+
+static void
+test_tcp_orphan_fin_wait_2_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.fin_wait2_ms = 3000;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_close(f->st, f->conn, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	inj(f, TH_ACK, f->pseq, f->pack + 1, 65535, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_conn_count(f->st), 1);
+	advance(f, 3001);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_send_space_and_writable(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.snd_buf = 8192;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	static uint8_t d[10000];
+	assert_int_equal(ife_tcp_send_space(f->st, c), 8192);
+	assert_int_equal(ife_tcp_write(f->st, c, d, sizeof(d), f->now), 8192);
+	assert_int_equal(ife_tcp_write(f->st, c, d, 1, f->now), IFE_AGAIN);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	memcpy(rte_pktmbuf_append(m, 10), "0123456789", 10);
+	assert_int_equal(ife_tcp_send(f->st, c, m, f->now), IFE_AGAIN);
+	uint32_t hi = f->pack;
+	while (pop(f, &s))
+		hi = s.seq + s.len;
+	f->nev = 0;
+	inj(f, TH_ACK, f->pseq, hi, 65535, NULL, NULL, 0);
+	assert_true(evbits(f) & IFE_TCP_EV_WRITABLE);
+	/* Zero-copy send of an mbuf chain. */
+	struct rte_mbuf *m2 = rte_pktmbuf_alloc(mp);
+	memcpy(rte_pktmbuf_append(m2, 5), "ABCDE", 5);
+	assert_int_equal(rte_pktmbuf_chain(m, m2), 0);
+	assert_int_equal(ife_tcp_send(f->st, c, m, f->now), 15);
+	while (pop(f, &s))
+		;
+	assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+	assert_int_equal(ife_tcp_write(f->st, c, d, 1, f->now), -EPIPE);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_segmentation_respects_mss(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.mss = 1000, .ws = 0xff, .ts = 1, .tsval = 1};
+	handshake(f, &io);
+	static uint8_t d[5000];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 31);
+	assert_int_equal(ife_tcp_write(f->st, f->conn, d, sizeof(d), f->now),
+			 5000);
+	uint32_t off = 0;
+	while (pop(f, &s)) {
+		assert_true(s.len + 12 <= 1000);
+		assert_memory_equal(s.data, d + off, s.len);
+		off += s.len;
+	}
+	assert_int_equal(off, 5000);
+}
+
+static void
+test_tcp_pmtu_update(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.mss = 1460, .ws = 0xff};
+	handshake(f, &io);
+	static uint8_t d[3000];
+	ife_tcp_write(f->st, f->conn, d, sizeof(d), f->now);
+	while (pop(f, &s))
+		;
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, f->us, 4);
+	memcpy(ip.dst, f->peer, 4);
+	assert_int_equal(ife_tcp_pmtu_update(f->st, &ip, OUR_PORT, PEER_PORT,
+					     1000, f->now),
+			 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack);
+	assert_int_equal(s.len, 960);
+	assert_int_equal(
+		ife_tcp_pmtu_update(f->st, &ip, OUR_PORT, 1, 1000, f->now),
+		IFE_ENOTFOUND);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_abort_sends_rst(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_abort(f->st, f->conn, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_RST | TH_ACK);
+	assert_int_equal(s.seq, f->pack);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+}
+
+static void
+test_tcp_pool_exhaustion_uses_cookies(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.max_conns = 2;
+	fx_start(f);
+	inj_port(f, 1, TH_SYN, 5, 0, 65535, &NOOPT, NULL, 0);
+	inj_port(f, 2, TH_SYN, 5, 0, 65535, &NOOPT, NULL, 0);
+	inj_port(f, 3, TH_SYN, 5, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(ife_tcp_conn_count(f->st), 2);
+	assert_int_equal(ife_tcp_stats(f->st)->syncookies_sent, 1);
+	while (pop(f, &s))
+		;
+}
+
+static void
+test_tcp_timer_wheel_wraps(void **state)
+{
+	struct fx *f = *state;
+	/* Keepalive at 5 s with a 1024-slot (1 s) wheel: five turns. */
+	f->p.keepalive_idle_ms = 5000;
+	f->p.keepalive_intvl_ms = 500;
+	f->p.keepalive_probes = 1;
+	fx_start(f);
+	for (int k = 0; k < 20; k++) {
+		inj_port(f, (uint16_t)(3000 + k), TH_SYN, 10, 0, 65535, &NOOPT,
+			 NULL, 0);
+		struct seg s;
+		s.seq = 0;
+		assert_int_equal(pop(f, &s), 1);
+		inj_port(f, (uint16_t)(3000 + k), TH_ACK, 11, s.seq + 1, 65535,
+			 NULL, NULL, 0);
+		advance(f, 37);
+	}
+	assert_int_equal(ife_tcp_conn_count(f->st), 20);
+	/* A jump of 20 s in one call: every keepalive fires and probes
+	 * time out on later calls. */
+	f->now += 20000 * MS;
+	ife_tcp_timers(f->st, f->now);
+	assert_int_equal(ife_tcp_stats(f->st)->keepalive_tx, 20);
+	advance(f, 600);
+	assert_int_equal(ife_tcp_conn_count(f->st), 0);
+	drain(f);
+}
+
+/* Two stacks joined by a lossy, reordering wire: bulk data both ways. */
+struct wire {
+	struct rte_mbuf *q[4096];
+	struct ife_tcp_ip ip[4096];
+	uint64_t due[4096];
+	unsigned n;
+	uint64_t rng;
+	unsigned loss_pct, reorder_pct;
+	uint64_t *now;
+};
+
+static uint32_t
+wrand(struct wire *w)
+{
+	w->rng = w->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(w->rng >> 33);
+}
+
+static int
+wire_out(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip)
+{
+	struct wire *w = ctx;
+	if (w->n == 4096 || wrand(w) % 100 < w->loss_pct) {
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	w->q[w->n] = m;
+	w->ip[w->n] = *ip;
+	w->due[w->n] =
+		*w->now + MS +
+		(wrand(w) % 100 < w->reorder_pct ? (uint64_t)(wrand(w) % 5) * MS
+						 : 0);
+	w->n++;
+	return 0;
+}
+
+struct peer {
+	struct ife_tcp_stack *st;
+	struct ife_tcp_conn *c;
+	uint8_t *tx;
+	size_t txlen, txoff;
+	uint8_t *rx;
+	size_t rxlen;
+	int closed, peer_fin, final;
+	uint64_t *now;
+};
+
+static void
+peer_pump(struct peer *p)
+{
+	while (p->c && p->txoff < p->txlen) {
+		int n = ife_tcp_write(p->st, p->c, p->tx + p->txoff,
+				      p->txlen - p->txoff, *p->now);
+		if (n <= 0)
+			break;
+		p->txoff += (size_t)n;
+	}
+	if (p->c && p->txoff == p->txlen && !p->closed) {
+		p->closed = 1;
+		ife_tcp_shutdown(p->st, p->c, *p->now);
+	}
+}
+
+static void
+peer_ev(void *app, struct ife_tcp_conn *c, void *ctx, unsigned bits)
+{
+	struct peer *p = app;
+	if (bits & (IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED))
+		p->c = c;
+	if (bits & IFE_TCP_EV_READABLE) {
+		struct rte_mbuf *m;
+		int n = ife_tcp_recv(p->st, c, &m, *p->now);
+		if (n > 0) {
+			mread(m, 0, (uint32_t)n, p->rx + p->rxlen);
+			p->rxlen += (size_t)n;
+			rte_pktmbuf_free(m);
+		}
+	}
+	if (bits & IFE_TCP_EV_PEER_CLOSED)
+		p->peer_fin = 1;
+	if (bits & IFE_TCP_EV_FINAL) {
+		p->final = (int)(bits & IFE_TCP_EV_FINAL);
+		p->c = NULL;
+	}
+	if (bits &
+	    (IFE_TCP_EV_WRITABLE | IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED))
+		peer_pump(p);
+}
+
+static void
+wire_deliver(struct wire *w, struct ife_tcp_stack *dst)
+{
+	unsigned k = 0;
+	struct rte_mbuf *keep[4096];
+	struct ife_tcp_ip kip[4096];
+	uint64_t kdue[4096];
+	unsigned n = w->n;
+	struct rte_mbuf *go[4096];
+	struct ife_tcp_ip gip[4096];
+	unsigned ng = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (w->due[i] <= *w->now) {
+			go[ng] = w->q[i];
+			gip[ng++] = w->ip[i];
+		} else {
+			keep[k] = w->q[i];
+			kip[k] = w->ip[i];
+			kdue[k++] = w->due[i];
+		}
+	}
+	for (unsigned i = 0; i < k; i++) {
+		w->q[i] = keep[i];
+		w->ip[i] = kip[i];
+		w->due[i] = kdue[i];
+	}
+	w->n = k;
+	for (unsigned i = 0; i < ng; i++)
+		ife_tcp_input(dst, go[i], &gip[i], *w->now);
+}
+
+static void
+run_two_stacks(unsigned loss, unsigned reorder, uint8_t cc, size_t bytes)
+{
+	static struct wire w1, w2;
+	static struct peer a, b;
+	uint64_t now = 1000 * MS;
+	memset(&w1, 0, sizeof(w1));
+	memset(&w2, 0, sizeof(w2));
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	w1.rng = 1;
+	w2.rng = 2;
+	w1.loss_pct = w2.loss_pct = loss;
+	w1.reorder_pct = w2.reorder_pct = reorder;
+	w1.now = w2.now = a.now = b.now = &now;
+	struct ife_tcp_params p = {0};
+	p.mp = mp;
+	p.max_conns = 16;
+	p.wheel_slots = 1024;
+	p.cc = cc;
+	p.rto_min_ms = 50;
+	p.delack_ms = 10;
+	p.ip_output = wire_out;
+	p.event = peer_ev;
+	p.output_ctx = &w1;
+	p.app = &a;
+	assert_int_equal(ife_tcp_stack_create(&p, &a.st), 0);
+	p.output_ctx = &w2;
+	p.app = &b;
+	p.secret[0] = 9;
+	assert_int_equal(ife_tcp_stack_create(&p, &b.st), 0);
+	assert_int_equal(ife_tcp_listen(b.st, 993, 64, NULL), 0);
+	a.tx = malloc(bytes);
+	b.tx = malloc(bytes);
+	a.rx = malloc(bytes);
+	b.rx = malloc(bytes);
+	for (size_t i = 0; i < bytes; i++) {
+		a.tx[i] = (uint8_t)(i * 7 + 3);
+		b.tx[i] = (uint8_t)(i * 13 + 5);
+	}
+	a.txlen = b.txlen = bytes;
+	struct ife_tcp_ip ip = {.family = 4};
+	memcpy(ip.src, (uint8_t[]){198, 18, 0, 1}, 4);
+	memcpy(ip.dst, (uint8_t[]){198, 18, 0, 2}, 4);
+	struct ife_tcp_conn *c;
+	assert_int_equal(ife_tcp_connect(a.st, &ip, 0, 993, NULL, now, &c), 0);
+	for (int t = 0; t < 600000; t++) {
+		now += MS / 4;
+		wire_deliver(&w1, b.st);
+		wire_deliver(&w2, a.st);
+		ife_tcp_timers(a.st, now);
+		ife_tcp_timers(b.st, now);
+		peer_pump(&a);
+		peer_pump(&b);
+		if (a.final && b.final && w1.n == 0 && w2.n == 0)
+			break;
+	}
+	assert_int_equal(a.rxlen, bytes);
+	assert_int_equal(b.rxlen, bytes);
+	assert_memory_equal(a.rx, b.tx, bytes);
+	assert_memory_equal(b.rx, a.tx, bytes);
+	assert_int_equal(a.final, IFE_TCP_EV_CLOSED);
+	assert_int_equal(b.final, IFE_TCP_EV_CLOSED);
+	if (loss)
+		assert_true(ife_tcp_stats(a.st)->retrans_segs +
+				    ife_tcp_stats(b.st)->retrans_segs >
+			    0);
+	/* Let TIME_WAIT run out: nothing left, no mbuf leaked. */
+	for (int t = 0; t < 61000; t++) {
+		now += MS;
+		ife_tcp_timers(a.st, now);
+		ife_tcp_timers(b.st, now);
+	}
+	assert_int_equal(ife_tcp_conn_count(a.st), 0);
+	assert_int_equal(ife_tcp_conn_count(b.st), 0);
+	ife_tcp_stack_destroy(&a.st);
+	ife_tcp_stack_destroy(&b.st);
+	free(a.tx);
+	free(b.tx);
+	free(a.rx);
+	free(b.rx);
+	assert_int_equal(rte_mempool_in_use_count(mp), 0);
+}
+
+static void
+test_tcp_two_stacks_clean(void **state)
+{
+	(void)state;
+	run_two_stacks(0, 0, IFE_TCP_CC_NEWRENO, 1 << 20);
+}
+
+static void
+test_tcp_two_stacks_loss_reorder_newreno(void **state)
+{
+	(void)state;
+	run_two_stacks(5, 10, IFE_TCP_CC_NEWRENO, 300000);
+}
+
+static void
+test_tcp_two_stacks_loss_reorder_cubic(void **state)
+{
+	(void)state;
+	run_two_stacks(5, 10, IFE_TCP_CC_CUBIC, 300000);
+}
+
+int
+main(void)
+{
+	char *argv[] = {"test_tcp",
+			"--no-huge",
+			"--no-pci",
+			"--no-shconf",
+			"--no-telemetry",
+			"-l",
+			"0",
+			"--log-level",
+			"1",
+			"-m",
+			"512",
+			NULL};
+	if (rte_eal_init(11, argv) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("test_tcp", 16383, 0, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (mp == NULL) {
+		fprintf(stderr, "mempool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_conn_size),
+		T(test_tcp_api_errors),
+		T(test_tcp_handshake_passive),
+		T(test_tcp_ipv6_handshake_and_data),
+		T(test_tcp_syn_rcvd_rst_back_to_listen),
+		T(test_tcp_syn_rcvd_retransmit_and_give_up),
+		T(test_tcp_closed_port_rst),
+		T(test_tcp_active_open),
+		T(test_tcp_active_open_refused),
+		T(test_tcp_active_open_timeout),
+		T(test_tcp_simultaneous_open),
+		T(test_tcp_data_zero_copy_and_delayed_ack),
+		T(test_tcp_passive_close),
+		T(test_tcp_active_close_time_wait),
+		T(test_tcp_fin_wait_1_fin_ack_to_time_wait),
+		T(test_tcp_simultaneous_close),
+		T(test_tcp_time_wait_reuse),
+		T(test_tcp_rst_rfc5961),
+		T(test_tcp_rst_in_every_state),
+		T(test_tcp_syn_in_established_challenge),
+		T(test_tcp_ack_checks),
+		T(test_tcp_bad_segments_counted),
+		T(test_tcp_retransmit_rto_backoff_karn),
+		T(test_tcp_rtt_timestamps),
+		T(test_tcp_spurious_rto_eifel),
+		T(test_tcp_rto_gives_up),
+		T(test_tcp_fast_retransmit_newreno),
+		T(test_tcp_cubic_growth_and_reduction),
+		T(test_tcp_window_scaling_and_rcv_window),
+		T(test_tcp_paws),
+		T(test_tcp_ooo_sack_and_reassembly),
+		T(test_tcp_ooo_covered_by_queued),
+		T(test_tcp_ooo_bound),
+		T(test_tcp_zero_window_probe),
+		T(test_tcp_receive_window_closes_and_reopens),
+		T(test_tcp_keepalive),
+		T(test_tcp_syn_cookies),
+		T(test_tcp_cookie_roundtrip_all_mss),
+		T(test_tcp_close_with_unread_data_resets),
+		T(test_tcp_data_after_close_resets),
+		T(test_tcp_orphan_fin_wait_2_timeout),
+		T(test_tcp_send_space_and_writable),
+		T(test_tcp_segmentation_respects_mss),
+		T(test_tcp_pmtu_update),
+		T(test_tcp_abort_sends_rst),
+		T(test_tcp_pool_exhaustion_uses_cookies),
+		T(test_tcp_timer_wheel_wraps),
+		cmocka_unit_test(test_tcp_two_stacks_clean),
+		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_newreno),
+		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_cubic),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return rc;
+}
