@@ -258,6 +258,8 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	close(ep);
+	close(lfd);
 	printf("{\"accepted\": %llu, \"closed\": %llu, \"bytes_in\": %llu, "
 	       "\"bytes_out\": %llu, \"cpu_s\": %.3f}\n",
 	       (unsigned long long)accepted, (unsigned long long)closed,

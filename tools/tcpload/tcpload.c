@@ -543,5 +543,16 @@ main(int argc, char **argv)
 	       (double)(r.bytes_tx + r.bytes_rx) * 8 / secs / 1e6, pct(0.5),
 	       pct(0.9), pct(0.99), pct(0.999), pct(1.0),
 	       (unsigned long long)seen_samples, r.first_error);
+	fflush(stdout);
+	for (int i = 0; i < o.conns; i++) {
+		if (r.c[i].fd >= 0)
+			close(r.c[i].fd);
+		EVP_MD_CTX_free(r.c[i].tx_md);
+		EVP_MD_CTX_free(r.c[i].rx_md);
+	}
+	free(r.c);
+	free(r.buf);
+	free(samples);
+	close(r.ep);
 	return (r.failed || r.verify_failed || timed_out || unfinished) ? 1 : 0;
 }
