@@ -156,7 +156,15 @@ static const struct imap_case imap_cases[] = {
 	SAME("a LOGIN \"a\tb\" c"),
 	R("a LOGIN x \"{3}\r\n", "BAD a Unterminated quoted string\n"),
 	R("a LOGIN \"a\\\"\" {1+}\r\nx\r\n", "a LOGIN \"a\\\"\" x\n"),
-	R("a LOGIN x{3}\r\nabc\r\n", CONT "BAD a Expected a single space\n"),
+	/* a sync literal where no string can start is refused before "+":
+	 * the client then does not send the data (here it does anyway) */
+	R("a LOGIN x{3}\r\nabc\r\n",
+	  "BAD a Expected a single space\nBAD * Missing command\n"),
+	R("a LOGIN x y {3}\r\nb NOOP\r\n",
+	  "BAD a Unexpected extra arguments\nb NOOP\n"),
+	R("a SEARCH {3}\r\nb NOOP\r\n", "BAD a Invalid search key\nb NOOP\n"),
+	R("a STORE 1 FLAGS ({3}\r\nb NOOP\r\n", "BAD a Invalid flag\nb NOOP\n"),
+	R("a LOGIN {1}\r\nx {0}\r\n\r\n", CONT CONT "a LOGIN x \"\"\n"),
 	R("a LOGIN {3}\r\nab", CONT "INCOMPLETE\n"),
 	R("a LOGIN {99999999999999999999}\r\n",
 	  "BAD a Literal size out of range\n"),

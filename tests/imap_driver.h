@@ -11,6 +11,7 @@
  *   DATA "<escaped bytes>"            that message's data, reassembled
  *   AUTH <line> / AUTH *              SASL response line / cancel
  *   DONE                              IDLE ended
+ *   REJECT                            the driver refused that literal
  *   INCOMPLETE                        input ended inside a command
  *
  * Session emulation: after AUTHENTICATE the next line is a SASL response,
@@ -90,6 +91,11 @@ struct imap_drv {
 	bool closed;
 	bool roundtrip; /* re-parse every canonical form and compare */
 	unsigned rt_failures;
+	unsigned errors; /* EV_ERROR events */
+	/* refuse the i-th literal (EV_CONTINUE / EV_APPEND) when bit i % 32 is
+	 * set, as a session does for NO [TRYCREATE] or over quota */
+	uint32_t reject_bits;
+	unsigned nlit;
 	void *rt_arena;
 	size_t rt_size;
 };
@@ -145,8 +151,7 @@ imap_drv_roundtrip(struct imap_drv *d, const char *canon, size_t n)
 			   ? ife_imap_command_format(ev.cmd, again, n + 64)
 			   : 0;
 	if (k != IFE_IMAP_EV_COMMAND || m != n ||
-	    memcmp(again, canon, n) != 0 || pos != n + 2)
-	{
+	    memcmp(again, canon, n) != 0 || pos != n + 2) {
 		imap_drv_puts(&d->out, "ROUNDTRIP-MISMATCH\n");
 		d->rt_failures++;
 	}
@@ -206,6 +211,11 @@ imap_drv_run(struct imap_drv *d, const char *data, size_t len, size_t step)
 			imap_drv_command(d, ev.cmd);
 			break;
 		case IFE_IMAP_EV_CONTINUE:
+			if ((d->reject_bits >> (d->nlit++ % 32)) & 1) {
+				ife_imap_parser_reject(&d->p);
+				imap_drv_puts(&d->out, "REJECT\n");
+				break;
+			}
 			imap_drv_puts(&d->out, "+ Ready for literal data\n");
 			break;
 		case IFE_IMAP_EV_APPEND:
@@ -213,6 +223,11 @@ imap_drv_run(struct imap_drv *d, const char *data, size_t len, size_t step)
 				 ev.cmd->u.append.index,
 				 (unsigned long long)ev.cmd->u.append.cur.size);
 			imap_drv_puts(&d->out, num);
+			if ((d->reject_bits >> (d->nlit++ % 32)) & 1) {
+				ife_imap_parser_reject(&d->p);
+				imap_drv_puts(&d->out, "REJECT\n");
+				break;
+			}
 			if (ev.append_sync)
 				imap_drv_puts(&d->out,
 					      "+ Ready for literal data\n");
@@ -242,6 +257,7 @@ imap_drv_run(struct imap_drv *d, const char *data, size_t len, size_t step)
 			imap_drv_puts(&d->out, "DONE\n");
 			break;
 		case IFE_IMAP_EV_ERROR:
+			d->errors++;
 			imap_drv_puts(&d->out, ev.action == IFE_IMAP_ACT_BYE
 						       ? "BYE "
 						       : "BAD ");

@@ -548,6 +548,16 @@ test_imap_parser_mailbox_decoded(void **state)
 	assert_string_equal(ev.cmd->u.select.mbox.name.ptr, "INBOX");
 	fx_free(f);
 
+	/* the same switch per parser (after ENABLE UTF8=ACCEPT) */
+	f = fx_new(&ife_imap_limits_postauth);
+	assert_int_equal(feeds(f, "a SELECT \"caf\xc3\xa9\"\r\n", &ev),
+			 IFE_IMAP_EV_ERROR);
+	ife_imap_parser_set_utf8(&f->p, true);
+	assert_int_equal(feeds(f, "a SELECT \"caf\xc3\xa9\"\r\n", &ev),
+			 IFE_IMAP_EV_COMMAND);
+	assert_int_equal(ev.cmd->u.select.mbox.name.len, 5);
+	fx_free(f);
+
 	/* UTF8=ACCEPT / IMAP4rev2: UTF-8 names, no modified UTF-7 */
 	struct ife_imap_limits u = ife_imap_limits_postauth;
 	u.utf8 = true;

@@ -296,6 +296,53 @@ test_mime_index_open_rejects(void **state)
 	assert_int_equal(ife_mime_index_open(NULL, 0, &in), IFE_ECORRUPT);
 }
 
+/* Expected bytes are Dovecot 2.3.19's answers for the same messages. */
+static void
+test_mime_header_fields(void **state)
+{
+	(void)state;
+	const char *m = "From: a@b\r\nSubject: hi\r\n there\r\nX-A: 1\n"
+			"subject: second\r\nNoColonLine\r\nContent-Type: "
+			"text/plain\r\n\r\nbody\r\n";
+	struct ife_mime_index_info in;
+	struct ife_mime_slice s;
+	uint8_t out[512];
+	index_msg(m, strlen(m), &in);
+	assert_int_equal(ife_mime_section(&in, "HEADER.FIELDS", 13, &s), 0);
+	const char *f1[] = {"SUBJECT", "X-A"};
+	size_t l1[] = {7, 3};
+	size_t n = ife_mime_header_filter((const uint8_t *)m + s.off, s.len, f1,
+					  l1, 2, 0, out, sizeof(out));
+	assert_str((char *)out, n,
+		   "Subject: hi\r\n there\r\nX-A: 1\r\nsubject: "
+		   "second\r\n\r\n");
+	const char *f2[] = {"subject"};
+	size_t l2[] = {7};
+	n = ife_mime_header_filter((const uint8_t *)m + s.off, s.len, f2, l2, 1,
+				   1, out, sizeof(out));
+	assert_str((char *)out, n,
+		   "From: a@b\r\nX-A: 1\r\nNoColonLine\r\nContent-Type: "
+		   "text/plain\r\n\r\n");
+	const char *f3[] = {"NoColonLine"};
+	size_t l3[] = {11};
+	n = ife_mime_header_filter((const uint8_t *)m + s.off, s.len, f3, l3, 1,
+				   0, out, sizeof(out));
+	assert_str((char *)out, n, "\r\n");
+	/* no blank line, no final LF */
+	const char *m2 = "Subject: no eoh";
+	index_msg(m2, strlen(m2), &in);
+	ife_mime_section(&in, "HEADER.FIELDS", 13, &s);
+	n = ife_mime_header_filter((const uint8_t *)m2 + s.off, s.len, f2, l2,
+				   1, 0, out, sizeof(out));
+	assert_str((char *)out, n, "Subject: no eoh\r\n\r\n");
+	n = ife_mime_header_filter((const uint8_t *)m2 + s.off, s.len, f2, l2,
+				   1, 1, out, sizeof(out));
+	assert_int_equal(n, 0);
+	/* a part that does not exist */
+	assert_int_equal(ife_mime_section(&in, "2.HEADER.FIELDS", 15, &s), 0);
+	assert_int_equal(s.missing, 1);
+}
+
 static int
 setup(void **state)
 {
@@ -323,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_mime_guard_page),
 		cmocka_unit_test(test_mime_limits),
 		cmocka_unit_test(test_mime_index_open_rejects),
+		cmocka_unit_test(test_mime_header_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,10 +45,10 @@ struct mparam {
 /* Per-part content data (Dovecot's message_part_data). */
 struct mdata {
 	struct span ctype, csubtype, cte, cid, cdesc, cdisp, cmd5, cloc;
-	uint32_t ctp_first, ctp_n; /* content-type params in b->params */
-	uint32_t cdp_first, cdp_n; /* disposition params */
+	uint32_t ctp_first, ctp_n;   /* content-type params in b->params */
+	uint32_t cdp_first, cdp_n;   /* disposition params */
 	uint32_t lang_first, lang_n; /* languages in b->spans */
-	struct span envelope;        /* rendered, for rfc822 children */
+	struct span envelope;	     /* rendered, for rfc822 children */
 };
 
 struct mpart {
@@ -83,7 +83,7 @@ struct ife_mime_builder {
 	struct span *spans;
 	uint32_t nspans, capspans;
 	struct mbuf arena; /* strings referenced by spans */
-	struct mbuf hv;    /* current header's full value */
+	struct mbuf hv;	   /* current header's full value */
 	struct mbuf tmp;   /* scratch for token parsing */
 	struct mbuf out;   /* the index blob being built */
 	struct maddr *addrs;
@@ -94,11 +94,17 @@ struct ife_mime_builder {
 
 /* mime_parse.c */
 int mime_parse(struct ife_mime_builder *b);
+int mime_grow(struct ife_mime_builder *b, void **arr, uint32_t *cap,
+	      size_t elt);
+#define GROW(b, arr, n, cap) \
+	((n) < (cap)         \
+		 ? 0         \
+		 : mime_grow((b), (void **)&(arr), &(cap), sizeof(*(arr))))
+struct span arena_add_cstr(struct ife_mime_builder *b, const void *p, size_t n);
 const char *mime_span(const struct ife_mime_builder *b, struct span s);
-struct span mime_arena_add(struct ife_mime_builder *b, const void *p,
-			   size_t n);
+struct span mime_arena_add(struct ife_mime_builder *b, const void *p, size_t n);
 
-/* rfc822 tokenizer (mime_parse.c), Dovecot rfc822-parser.c semantics */
+/* rfc822 tokenizer (mime_rfc822.c), Dovecot rfc822-parser.c semantics */
 struct rfc822 {
 	const uint8_t *data, *end;
 	struct mbuf *last_comment; /* may be NULL */
@@ -112,17 +118,27 @@ int rfc822_parse_atom(struct rfc822 *c, struct mbuf *out);
 int rfc822_parse_mime_token(struct rfc822 *c, struct mbuf *out);
 int rfc822_parse_content_type(struct rfc822 *c, struct mbuf *out);
 
-/* Address list parsing into b->addrs (message_address_parse, fill). */
+/* mime_rfc822.c: parameter lists after a content type or disposition,
+ * appended to b->params (RFC 2045 5.1, RFC 2231 continuations merged). */
+void mime_parse_params(struct ife_mime_builder *b, struct rfc822 *c,
+		       uint32_t *first, uint32_t *count);
+/* Address list parsing, appended to b->addrs (message_address_parse). */
 void mime_parse_addresses(struct ife_mime_builder *b, const uint8_t *v,
 			  size_t n);
 
 /* mime_render.c */
 void imapq_nstring(struct mbuf *o, const char *s, size_t n, bool is_null);
-void imapq_nstring_nolf(struct mbuf *o, const char *s, size_t n,
-			bool is_null);
+void imapq_nstring_nolf(struct mbuf *o, const char *s, size_t n, bool is_null);
 void imapq_for_humans(struct mbuf *o, const char *s, size_t n);
+/* An address header's value; several of one field accumulate. */
+#define MAX_ADDR_HDRS 64
+struct env_addr_hdr {
+	uint8_t field;
+	struct span v;
+};
 void mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
-			  const struct span *f);
+			  const struct span *f, const struct env_addr_hdr *ah,
+			  uint32_t nah);
 int mime_build_index(struct ife_mime_builder *b);
 
 /* Envelope field order (RFC 9051 ENVELOPE). */

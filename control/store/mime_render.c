@@ -192,22 +192,30 @@ cstrlen(const char *s, size_t n)
 	return z ? (size_t)(z - s) : n;
 }
 
-/* Parses one address header value (copied out of the arena first: the
- * parser appends to the arena) and writes the address list. Returns
- * whether the list was non-empty. */
+/* Parses every header of one address field (values are copied out of the
+ * arena first: the parser appends to the arena) and writes the list.
+ * Returns whether the list was non-empty. */
 static bool
-write_addresses(struct ife_mime_builder *b, struct mbuf *o, struct span v)
+write_addresses(struct ife_mime_builder *b, struct mbuf *o,
+		const struct env_addr_hdr *ah, uint32_t nah, int field)
 {
-	if (v.off == SPAN_NULL)
-		return false;
-	uint8_t *copy = malloc(v.len ? v.len : 1);
-	if (copy == NULL) {
-		b->err = -ENOMEM;
-		return false;
+	b->naddrs = 0;
+	for (uint32_t i = 0; i < nah && !b->err; i++) {
+		if (ah[i].field != field)
+			continue;
+		struct span v = ah[i].v;
+		/* NUL-terminated like Dovecot's strings: the tokenizer may
+		 * look at the byte at the end */
+		uint8_t *copy = malloc(v.len + 1);
+		if (copy == NULL) {
+			b->err = -ENOMEM;
+			return false;
+		}
+		memcpy(copy, b->arena.p + v.off, v.len);
+		copy[v.len] = '\0';
+		mime_parse_addresses(b, copy, v.len);
+		free(copy);
 	}
-	memcpy(copy, b->arena.p + v.off, v.len);
-	mime_parse_addresses(b, copy, v.len);
-	free(copy);
 	if (b->naddrs == 0)
 		return false;
 	mbuf_addc(o, '(');
@@ -231,22 +239,23 @@ write_addresses(struct ife_mime_builder *b, struct mbuf *o, struct span v)
 }
 
 static void
-write_addr_field(struct ife_mime_builder *b, struct mbuf *o, struct span v,
-		 struct span fallback)
+write_addr_field(struct ife_mime_builder *b, struct mbuf *o,
+		 const struct env_addr_hdr *ah, uint32_t nah, int field,
+		 int fallback)
 {
-	if (write_addresses(b, o, v))
+	if (write_addresses(b, o, ah, nah, field))
 		return;
 	/* NVL(sender, from): an absent or empty list falls back */
-	if (fallback.off != SPAN_NULL && write_addresses(b, o, fallback))
+	if (fallback >= 0 && write_addresses(b, o, ah, nah, fallback))
 		return;
 	mbuf_adds(o, "NIL");
 }
 
 void
 mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
-		     const struct span *f)
+		     const struct span *f, const struct env_addr_hdr *ah,
+		     uint32_t nah)
 {
-	static const struct span none = {SPAN_NULL, 0};
 	struct span s;
 
 	s = f[ENV_DATE];
@@ -262,18 +271,18 @@ mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
 	else
 		imapq_for_humans(o, mime_span(b, s),
 				 cstrlen(mime_span(b, s), s.len));
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_FROM], none);
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_SENDER], f[ENV_FROM]);
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_REPLY_TO], f[ENV_FROM]);
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_TO], none);
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_CC], none);
-	mbuf_addc(o, ' ');
-	write_addr_field(b, o, f[ENV_BCC], none);
+	static const int fb[] = {
+		[ENV_FROM] = -1,
+		[ENV_SENDER] = ENV_FROM,
+		[ENV_REPLY_TO] = ENV_FROM,
+		[ENV_TO] = -1,
+		[ENV_CC] = -1,
+		[ENV_BCC] = -1,
+	};
+	for (int i = ENV_FROM; i <= ENV_BCC; i++) {
+		mbuf_addc(o, ' ');
+		write_addr_field(b, o, ah, nah, i, fb[i]);
+	}
 	for (int i = ENV_IN_REPLY_TO; i <= ENV_MESSAGE_ID; i++) {
 		mbuf_addc(o, ' ');
 		s = f[i];
@@ -288,7 +297,7 @@ mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
 
 /* ---- BODY / BODYSTRUCTURE (imap-bodystructure.c) ---- */
 
-#define EMPTY_BODY                                                             \
+#define EMPTY_BODY \
 	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)"
 #define EMPTY_BODYSTRUCTURE                                                    \
 	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 " \
@@ -353,8 +362,8 @@ write_common(struct ife_mime_builder *b, struct mbuf *o, const struct mdata *d)
 	q_span_nolf(b, o, d->cloc);
 }
 
-static void write_part(struct ife_mime_builder *b, struct mbuf *o,
-		       uint32_t idx, bool ext);
+static void write_part(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx,
+		       bool ext);
 
 static void
 write_siblings(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx,
@@ -462,6 +471,30 @@ struct idx_hdr {
 	uint32_t reserved;
 };
 
+/* message_part_data_is_plain_7bit() */
+static bool
+is_plain_7bit(struct ife_mime_builder *b)
+{
+	const struct mpart *mp = &b->parts[0];
+	const struct mdata *d = &mp->d;
+
+	if ((mp->p.flags & IFE_MIME_PART_TEXT) == 0 ||
+	    mp->p.child != IFE_MIME_NONE)
+		return false;
+	if (d->csubtype.off != SPAN_NULL && !span_ieq(b, d->csubtype, "plain"))
+		return false;
+	if (d->ctp_n > 0 &&
+	    (!span_ieq(b, b->params[d->ctp_first].name, "charset") ||
+	     !span_ieq(b, b->params[d->ctp_first].value, "us-ascii")))
+		return false;
+	if (d->cid.off != SPAN_NULL || d->cdesc.off != SPAN_NULL)
+		return false;
+	if (d->cte.off != SPAN_NULL && !span_ieq(b, d->cte, "7bit"))
+		return false;
+	return d->cmd5.off == SPAN_NULL && d->cdisp.off == SPAN_NULL &&
+	       d->lang_n == 0 && d->cloc.off == SPAN_NULL;
+}
+
 int
 mime_build_index(struct ife_mime_builder *b)
 {
@@ -489,9 +522,20 @@ mime_build_index(struct ife_mime_builder *b)
 	mbuf_addc(o, ')');
 	h.bs_len = (uint32_t)(o->len - at);
 	at = o->len;
-	mbuf_addc(o, '(');
-	write_part(b, o, 0, false);
-	mbuf_addc(o, ')');
+	if (is_plain_7bit(b)) {
+		/* Dovecot answers BODY of a plain 7-bit message from a
+		 * constant, whatever the case of its header values */
+		mbuf_adds(o, "(\"text\" \"plain\" (\"charset\" "
+			     "\"us-ascii\") NIL NIL \"7bit\" ");
+		mbuf_addu(o, b->parts[0].p.body_vsize);
+		mbuf_addc(o, ' ');
+		mbuf_addu(o, b->parts[0].p.body_lines);
+		mbuf_addc(o, ')');
+	} else {
+		mbuf_addc(o, '(');
+		write_part(b, o, 0, false);
+		mbuf_addc(o, ')');
+	}
 	h.body_len = (uint32_t)(o->len - at);
 	if (o->err)
 		return o->err;
@@ -607,14 +651,19 @@ ife_mime_section(const struct ife_mime_index_info *info, const char *sec,
 	else
 		return IFE_EPROTO;
 	out->kind = kind;
-	if (!found)
+	if (!found) {
+		out->missing = 1;
 		return 0;
+	}
 	const struct ife_mime_part *p = &parts[part];
-	if (numbered && kind != IFE_MIME_SEC_BODY && kind != IFE_MIME_SEC_MIME) {
+	if (numbered && kind != IFE_MIME_SEC_BODY &&
+	    kind != IFE_MIME_SEC_MIME) {
 		/* n.HEADER / n.TEXT name the encapsulated message */
 		if ((p->flags & IFE_MIME_PART_RFC822) == 0 ||
-		    p->child == IFE_MIME_NONE)
+		    p->child == IFE_MIME_NONE) {
+			out->missing = 1;
 			return 0;
+		}
 		p = &parts[p->child];
 	}
 	switch (kind) {
@@ -639,8 +688,7 @@ ife_mime_section(const struct ife_mime_index_info *info, const char *sec,
 }
 
 size_t
-ife_mime_crlf_copy(const uint8_t *src, size_t len, uint8_t *dst,
-		   size_t dst_cap)
+ife_mime_imap_copy(const uint8_t *src, size_t len, uint8_t *dst, size_t dst_cap)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -653,9 +701,76 @@ ife_mime_crlf_copy(const uint8_t *src, size_t len, uint8_t *dst,
 		}
 		if (o + 1 > dst_cap)
 			break;
-		dst[o++] = src[i];
+		dst[o++] = src[i] ? src[i] : 0x80;
 	}
 	return o;
+}
+
+/* HEADER.FIELDS[.NOT] as Dovecot 2.3 answers them. HEADER.FIELDS comes
+ * from its header cache: each matching line (continuations included) ends
+ * in CRLF, and a blank line always follows. HEADER.FIELDS.NOT filters the
+ * raw header: line ends are kept (LF becomes CRLF, a last line without one
+ * stays without) and the blank line is sent only if the header had one. A
+ * line without ':' never matches a name; only a line after a field's line
+ * can continue it. */
+size_t
+ife_mime_header_filter(const uint8_t *h, size_t len, const char *const *names,
+		       const size_t *name_len, unsigned n, int negate,
+		       uint8_t *dst, size_t cap)
+{
+	size_t pos = 0, o = 0;
+	bool had_eoh = false, keep = false;
+
+#define PUT_CRLF()                         \
+	do {                               \
+		if (o + 2 <= cap) {        \
+			dst[o] = '\r';     \
+			dst[o + 1] = '\n'; \
+		}                          \
+		o += 2;                    \
+	} while (0)
+
+	while (pos < len) {
+		const uint8_t *nl = memchr(h + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - h) + 1 : len;
+		size_t le = nl ? (size_t)(nl - h) : len; /* line without LF */
+		if (le > pos && nl && h[le - 1] == '\r')
+			le--;
+		if (le == pos && nl != NULL) {
+			had_eoh = true; /* the blank line ends the header */
+			break;
+		}
+		if (pos == 0 || (h[pos] != ' ' && h[pos] != '\t')) {
+			/* a new field: does its name match? */
+			const uint8_t *colon = memchr(h + pos, ':', le - pos);
+			bool match = false;
+			if (colon != NULL) {
+				size_t ne = (size_t)(colon - h);
+				while (ne > pos &&
+				       (h[ne - 1] == ' ' || h[ne - 1] == '\t'))
+					ne--;
+				for (unsigned i = 0; i < n && !match; i++)
+					match = name_len[i] == ne - pos &&
+						strncasecmp((const char *)h +
+								    pos,
+							    names[i],
+							    ne - pos) == 0;
+			}
+			keep = negate ? !match : match;
+		}
+		if (keep) {
+			o += ife_mime_imap_copy(h + pos, le - pos,
+						dst + (o < cap ? o : cap),
+						o < cap ? cap - o : 0);
+			if (!negate || nl != NULL)
+				PUT_CRLF();
+		}
+		pos = end;
+	}
+	if (!negate || had_eoh)
+		PUT_CRLF();
+#undef PUT_CRLF
+	return o < cap ? o : cap;
 }
 
 /* ---- builder ---- */

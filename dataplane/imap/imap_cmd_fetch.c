@@ -142,7 +142,7 @@ fetch_att(struct imap_lex *lx, struct ife_imap_fetch_att *a)
 		}
 	}
 	if (strcmp(w, "BODY") == 0 || strcmp(w, "BODY.PEEK") == 0) {
-		a->peek = w[4] == '.';
+		a->peek = strcmp(w, "BODY.PEEK") == 0;
 		if (!imap_at(lx, '[')) {
 			if (a->peek)
 				return IMAP_BAD(lx, "Invalid fetch item");
@@ -156,12 +156,12 @@ fetch_att(struct imap_lex *lx, struct ife_imap_fetch_att *a)
 	    strcmp(w, "BINARY.SIZE") == 0) {
 		if (!imap_at(lx, '['))
 			return IMAP_BAD(lx, "Invalid fetch item");
-		if (w[7] == 'S') {
+		if (strcmp(w, "BINARY.SIZE") == 0) {
 			a->item = IFE_IMAP_FETCH_BINARY_SIZE;
 			return section(lx, a, true);
 		}
 		a->item = IFE_IMAP_FETCH_BINARY;
-		a->peek = w[6] == '.';
+		a->peek = strcmp(w, "BINARY.PEEK") == 0;
 		return section(lx, a, true) && partial(lx, a);
 	}
 	if (strcmp(w, "PREVIEW") == 0) {
@@ -181,14 +181,13 @@ fetch_att(struct imap_lex *lx, struct ife_imap_fetch_att *a)
 
 bool
 imap_fetch_att_list(struct imap_lex *lx, const struct ife_imap_fetch_att **atts,
-		    uint32_t *n, bool require_paren)
+		    uint32_t *n)
 {
 	void *vec = NULL;
 	uint32_t cap = 0;
 	*n = 0;
 	if (!imap_char(lx, '(', "Expected a fetch item list"))
 		return false;
-	(void)require_paren;
 	do {
 		struct ife_imap_fetch_att *a =
 			imap_vec_push(lx, &vec, n, &cap, sizeof(*a));
@@ -206,7 +205,7 @@ expand_macro(struct imap_lex *lx, struct ife_imap_fetch *f)
 		IFE_IMAP_FETCH_FLAGS, IFE_IMAP_FETCH_INTERNALDATE,
 		IFE_IMAP_FETCH_RFC822_SIZE, IFE_IMAP_FETCH_ENVELOPE,
 		IFE_IMAP_FETCH_BODY};
-	uint32_t n = f->macro == IFE_IMAP_MACRO_FAST   ? 3
+	uint32_t n = f->macro == IFE_IMAP_MACRO_FAST  ? 3
 		     : f->macro == IFE_IMAP_MACRO_ALL ? 4
 						      : 5;
 	struct ife_imap_fetch_att *a = imap_alloc(lx, n * sizeof(*a));
@@ -230,7 +229,7 @@ imap_cmd_fetch(struct imap_lex *lx, struct ife_imap_command *c)
 		return false;
 	if (imap_at(lx, '(')) {
 		f->paren = 1;
-		if (!imap_fetch_att_list(lx, &f->atts, &f->natts, true))
+		if (!imap_fetch_att_list(lx, &f->atts, &f->natts))
 			return false;
 	} else if (imap_kw(lx, "ALL")) {
 		f->macro = IFE_IMAP_MACRO_ALL;
@@ -257,7 +256,8 @@ imap_cmd_fetch(struct imap_lex *lx, struct ife_imap_command *c)
 			return IMAP_BAD(lx, "Invalid fetch modifier");
 		if (strcmp(w, "CHANGEDSINCE") == 0 && !f->has_changedsince) {
 			f->has_changedsince = true;
-			if (!imap_sp(lx) || !imap_number64(lx, &f->changedsince))
+			if (!imap_sp(lx) ||
+			    !imap_number64(lx, &f->changedsince))
 				return false;
 			if (f->changedsince == 0)
 				return IMAP_BAD(lx, "Invalid CHANGEDSINCE");
@@ -271,7 +271,8 @@ imap_cmd_fetch(struct imap_lex *lx, struct ife_imap_command *c)
 		return false;
 	/* RFC 7162 3.2.6: VANISHED only in UID FETCH with CHANGEDSINCE */
 	if (f->vanished && (!c->uid || !f->has_changedsince))
-		return IMAP_BAD(lx, "VANISHED needs UID FETCH and CHANGEDSINCE");
+		return IMAP_BAD(lx,
+				"VANISHED needs UID FETCH and CHANGEDSINCE");
 	return imap_eol(lx);
 }
 

@@ -9,8 +9,8 @@
 #include "imap_pvt.h"
 
 const char *const imap_status_names[11] = {
-	"MESSAGES", "UIDNEXT", "UIDVALIDITY",	"UNSEEN",
-	"DELETED",  "SIZE",    "RECENT",	"HIGHESTMODSEQ",
+	"MESSAGES",    "UIDNEXT",   "UIDVALIDITY",     "UNSEEN",
+	"DELETED",     "SIZE",	    "RECENT",	       "HIGHESTMODSEQ",
 	"APPENDLIMIT", "MAILBOXID", "DELETED-STORAGE",
 };
 
@@ -70,14 +70,16 @@ imap_cmd_select(struct imap_lex *lx, struct ife_imap_command *c)
 			    !imap_sp(lx) || !imap_number64(lx, &s->modseq))
 				return false;
 			if (s->modseq == 0)
-				return IMAP_BAD(lx, "Invalid QRESYNC parameter");
+				return IMAP_BAD(lx,
+						"Invalid QRESYNC parameter");
 			if (imap_eat(lx, ' ') && !imap_at(lx, '(')) {
 				s->has_known_uids = true;
 				if (!imap_seqset(lx, &s->known_uids))
 					return false;
 				if (!imap_eat(lx, ' ') && !imap_at(lx, ')'))
 					return IMAP_BAD(
-						lx, "Invalid QRESYNC parameter");
+						lx,
+						"Invalid QRESYNC parameter");
 			}
 			if (imap_eat(lx, '(')) {
 				s->has_seq_match = true;
@@ -99,8 +101,8 @@ imap_cmd_select(struct imap_lex *lx, struct ife_imap_command *c)
 	return imap_eol(lx);
 }
 
-static const char *const use_names[] = {"\\ALL",     "\\ARCHIVE", "\\DRAFTS",
-					"\\FLAGGED", "\\JUNK",	  "\\SENT",
+static const char *const use_names[] = {"\\ALL",     "\\ARCHIVE",  "\\DRAFTS",
+					"\\FLAGGED", "\\JUNK",	   "\\SENT",
 					"\\TRASH",   "\\IMPORTANT"};
 
 /* CREATE SP mailbox [SP "(" "USE" SP "(" [use-attr *(SP use-attr)] ")" ")"]
@@ -119,21 +121,28 @@ imap_cmd_create(struct imap_lex *lx, struct ife_imap_command *c)
 	if (!imap_sp(lx) || !imap_char(lx, '(', "Invalid USE list"))
 		return false;
 	c->u.create.has_use = true;
+	void *vec = NULL;
+	uint32_t cap = 0;
 	if (!imap_eat(lx, ')')) {
 		do {
-			struct ife_imap_str f;
+			struct ife_imap_str *f =
+				imap_vec_push(lx, &vec, &c->u.create.nattrs,
+					      &cap, sizeof(*f));
 			uint32_t sys = 0;
-			if (!imap_at(lx, '\\') || !imap_flag(lx, &f, &sys, false))
+			if (f == NULL)
+				return false;
+			if (!imap_at(lx, '\\') ||
+			    !imap_flag(lx, f, &sys, false))
 				return IMAP_BAD(lx, "Invalid USE attribute");
 			uint16_t bit = IFE_IMAP_USE_OTHER;
 			for (unsigned i = 0; i < 8; i++)
-				if (strlen(use_names[i]) == f.len &&
-				    strncasecmp(use_names[i], f.ptr, f.len) == 0)
+				if (strlen(use_names[i]) == f->len &&
+				    strncasecmp(use_names[i], f->ptr, f->len) ==
+					    0)
 					bit = (uint16_t)(1u << i);
 			c->u.create.use |= bit;
-			if (!imap_count(lx))
-				return false;
 		} while (imap_eat(lx, ' '));
+		c->u.create.attrs = vec;
 		if (!imap_char(lx, ')', "Invalid USE list"))
 			return false;
 	}
@@ -228,7 +237,8 @@ imap_cmd_list(struct imap_lex *lx, struct ife_imap_command *c)
 			} else if (strcmp(w, "STATUS") == 0 &&
 				   !(l->ret & IFE_IMAP_LRET_STATUS)) {
 				l->ret |= IFE_IMAP_LRET_STATUS;
-				if (!imap_sp(lx) || !status_list(lx, &l->status))
+				if (!imap_sp(lx) ||
+				    !status_list(lx, &l->status))
 					return false;
 			} else {
 				return IMAP_BAD(lx, "Unknown return option");
@@ -326,9 +336,14 @@ imap_cmd_append(struct imap_lex *lx, struct ife_imap_command *c)
 /* ----------------------------------------------------------------- NOTIFY */
 
 static const char *const nevent_names[] = {
-	"MESSAGENEW",	     "MESSAGEEXPUNGE",	      "FLAGCHANGE",
-	"ANNOTATIONCHANGE",  "MAILBOXNAME",	      "SUBSCRIPTIONCHANGE",
-	"MAILBOXMETADATACHANGE", "SERVERMETADATACHANGE",
+	"MESSAGENEW",
+	"MESSAGEEXPUNGE",
+	"FLAGCHANGE",
+	"ANNOTATIONCHANGE",
+	"MAILBOXNAME",
+	"SUBSCRIPTIONCHANGE",
+	"MAILBOXMETADATACHANGE",
+	"SERVERMETADATACHANGE",
 };
 
 static bool
@@ -384,8 +399,7 @@ imap_cmd_notify(struct imap_lex *lx, struct ife_imap_command *c)
 	do {
 		struct ife_imap_notify_group *g =
 			imap_vec_push(lx, &vec, &n->ngroups, &cap, sizeof(*g));
-		if (g == NULL ||
-		    !imap_char(lx, '(', "Expected an event group"))
+		if (g == NULL || !imap_char(lx, '(', "Expected an event group"))
 			return false;
 		if (imap_word(lx, w, sizeof(w)) == 0)
 			return IMAP_BAD(lx, "Invalid mailbox filter");
@@ -420,11 +434,13 @@ imap_cmd_notify(struct imap_lex *lx, struct ife_imap_command *c)
 			do {
 				if (imap_word(lx, w, sizeof(w)) == 0)
 					return IMAP_BAD(lx, "Invalid event");
-				uint16_t bit = IFE_IMAP_NE_OTHER;
+				uint16_t bit = 0;
 				for (unsigned i = 0; i < 8; i++)
 					if (strcmp(w, nevent_names[i]) == 0)
 						bit = (uint16_t)(1u << i);
-				if (g->events & bit & ~IFE_IMAP_NE_OTHER)
+				if (bit == 0)
+					return IMAP_BAD(lx, "Unknown event");
+				if (g->events & bit)
 					return IMAP_BAD(lx, "Duplicate event");
 				g->events |= bit;
 				if (!imap_count(lx))
@@ -433,9 +449,9 @@ imap_cmd_notify(struct imap_lex *lx, struct ife_imap_command *c)
 				    lx->p + 1 < lx->end && lx->p[0] == ' ' &&
 				    lx->p[1] == '(') {
 					lx->p++;
-					if (!imap_fetch_att_list(
-						    lx, &g->new_atts,
-						    &g->nnew_atts, true))
+					if (!imap_fetch_att_list(lx,
+								 &g->new_atts,
+								 &g->nnew_atts))
 						return false;
 				}
 			} while (imap_eat(lx, ' '));

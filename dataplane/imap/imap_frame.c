@@ -53,7 +53,8 @@ check_limits(const struct ife_imap_limits *lim, size_t size)
 {
 	if (lim == NULL || lim->max_command < lim->max_line ||
 	    lim->max_line < 16 || lim->max_tag == 0 || lim->max_args == 0 ||
-	    size > UINT32_MAX || size < (size_t)lim->max_command + 1024)
+	    lim->max_depth > IFE_IMAP_MAX_DEPTH || size > UINT32_MAX ||
+	    size < (size_t)lim->max_command + 1024)
 		return -EINVAL;
 	return 0;
 }
@@ -100,6 +101,29 @@ ife_imap_parser_set_limits(struct ife_imap_parser *p,
 		return r;
 	p->lim = lim;
 	return 0;
+}
+
+int
+ife_imap_parser_set_arena(struct ife_imap_parser *p, void *arena, size_t size)
+{
+	/* smaller than the limits is allowed here: the command size is then
+	 * bounded by the arena (cmd_limit) */
+	if (arena == NULL || size < 2048 || size > UINT32_MAX ||
+	    (p->copying && (size_t)p->text_len + 1024 > size))
+		return -EINVAL;
+	if (p->state == FR_WAIT_CONT || p->state == FR_APPEND_WAIT)
+		return IFE_ESTATE;
+	if (p->copying && (uint8_t *)arena != p->arena)
+		memmove(arena, p->arena, p->text_len);
+	p->arena = arena;
+	p->arena_size = (uint32_t)size;
+	return 0;
+}
+
+void
+ife_imap_parser_set_utf8(struct ife_imap_parser *p, bool on)
+{
+	p->utf8 = on;
 }
 
 bool
@@ -151,6 +175,15 @@ ife_imap_str_in_arena(const struct ife_imap_parser *p,
 }
 
 /* ------------------------------------------------------------- helpers */
+
+/* Largest command (text + ordinary literals): the limit, or what the arena
+ * can hold with room for the parsed structures, whichever is smaller. */
+static uint64_t
+cmd_limit(const struct ife_imap_parser *p)
+{
+	uint64_t a = p->arena_size - 1024;
+	return a < p->lim->max_command ? a : p->lim->max_command;
+}
 
 /* Tag at the start of a command text, for error replies; len 0 if none. */
 static struct ife_imap_str
@@ -275,7 +308,7 @@ lex_init(struct imap_lex *lx, struct ife_imap_parser *p, const uint8_t *t,
 	lx->end = t + n;
 	lx->ps = p;
 	lx->base = base;
-	lx->utf8 = p->lim->utf8;
+	lx->utf8 = p->lim->utf8 || p->utf8;
 }
 
 /* The grammar over the complete command text. */
@@ -425,7 +458,8 @@ line_end(struct feed_ctx *c, bool *cont)
 	const uint8_t *t = text_base(c);
 	size_t n = text_size(c);
 	*cont = false;
-	if (n < 2 || t[n - 2] != '\r') {
+	/* the CR must belong to this segment, not to literal data */
+	if (n < p->seg_start + 2 || t[n - 2] != '\r') {
 		enum ife_imap_ev r =
 			error_ev(c, IFE_EPROTO, "Line must end with CRLF",
 				 false, (uint32_t)(n - 1));
@@ -472,10 +506,25 @@ line_end(struct feed_ctx *c, bool *cont)
 	if (!sync && lsize > p->lim->max_nonsync)
 		return error_ev(c, IFE_ELIMIT,
 				"Non-synchronizing literal too large", true, 0);
-	if (lsize > p->lim->max_literal ||
-	    p->cmd_bytes + lsize > p->lim->max_command)
+	if (lsize > p->lim->max_literal || p->cmd_bytes + lsize > cmd_limit(p))
 		return literal_error(c, IFE_ELIMIT, "Literal too large", sync,
 				     lsize);
+	if (sync && p->kind == 1) {
+		/* refuse before the client sends the data: the text so far
+		 * must be a valid prefix ending where a string may start */
+		struct imap_lex lx;
+		lex_init(&lx, p, text_base(c), text_size(c),
+			 p->copying ? p->text_len : 0);
+		lx.prefix = true;
+		struct ife_imap_command *cmd = imap_alloc(&lx, sizeof(*cmd));
+		if (cmd != NULL)
+			imap_parse_command(&lx, cmd);
+		if (!lx.prefix_other)
+			return literal_error(c, lx.code ? lx.code : IFE_EPROTO,
+					     lx.err ? lx.err
+						    : "Invalid arguments",
+					     true, lsize);
+	}
 	p->cmd_bytes += lsize;
 	p->lit_left = lsize;
 	p->lit_sync = sync;
@@ -501,53 +550,73 @@ append_text(struct feed_ctx *c, size_t take)
 	c->pos += take;
 }
 
-/* Skip the rest of a bad line; recognise "{n+}" CRLF on the way. */
+/*
+ * One byte (not LF) through the recogniser of a "{n+}" CR line end, used
+ * while skipping a bad line: disc_st 1 = digits after "{", 2 = "+", 3 =
+ * "}", 4 = CR. It only depends on the last few bytes, so it can be primed
+ * with the tail of text already consumed (disc_prime).
+ */
+static void
+disc_step(struct ife_imap_parser *p, uint8_t ch)
+{
+	switch (p->disc_st) {
+	case 1:
+		if (ch >= '0' && ch <= '9' &&
+		    p->disc_num < UINT64_C(100000000000000000)) {
+			p->disc_num = p->disc_num * 10 + (ch - '0');
+			return;
+		}
+		p->disc_st = ch == '+' ? 2 : 0;
+		break;
+	case 2:
+		p->disc_st = ch == '}' ? 3 : 0;
+		break;
+	case 3:
+		p->disc_st = ch == '\r' ? 4 : 0;
+		break;
+	default:
+		p->disc_st = 0;
+	}
+	if (p->disc_st == 0 && ch == '{') {
+		p->disc_st = 1;
+		p->disc_num = 0;
+	}
+}
+
+/* Start skipping a line of which t[seg..n) was already consumed. */
+static void
+disc_prime(struct ife_imap_parser *p, const uint8_t *t, size_t seg, size_t n)
+{
+	size_t i = n > seg + 32 ? n - 32 : seg;
+	p->disc_st = 0;
+	p->disc_num = 0;
+	for (; i < n; i++)
+		disc_step(p, t[i]);
+}
+
+/* Skip the rest of a bad line; a "{n+}" at its end means n more bytes. */
 static bool
 discard(struct feed_ctx *c)
 {
 	struct ife_imap_parser *p = c->p;
 	while (c->pos < c->len) {
 		uint8_t ch = c->in[c->pos++];
-		switch (p->disc_st) {
-		case 1:
-			if (ch >= '0' && ch <= '9' &&
-			    p->disc_num < UINT64_C(100000000000000000)) {
-				p->disc_num = p->disc_num * 10 + (ch - '0');
-				continue;
-			}
-			p->disc_st = ch == '+' ? 2 : 0;
-			break;
-		case 2:
-			p->disc_st = ch == '}' ? 3 : 0;
-			break;
-		case 3:
-			p->disc_st = ch == '\r' ? 4 : 0;
-			break;
-		case 4:
-			break;
-		default:
-			p->disc_st = 0;
+		if (ch != '\n') {
+			disc_step(p, ch);
+			continue;
 		}
-		if (ch == '\n') {
-			bool lit = p->disc_st == 4;
-			uint64_t n = p->disc_num;
-			p->disc_st = 0;
-			p->disc_num = 0;
-			if (!lit) {
-				cmd_reset(p);
-				c->cmd0 = c->pos;
-				return true;
-			}
-			p->state = FR_DISCARD_LIT;
-			p->lit_left = n;
+		bool lit = p->disc_st == 4;
+		uint64_t n = p->disc_num;
+		p->disc_st = 0;
+		p->disc_num = 0;
+		if (!lit) {
+			cmd_reset(p);
+			c->cmd0 = c->pos;
 			return true;
 		}
-		if (p->disc_st == 0 && ch == '{') {
-			p->disc_st = 1;
-			p->disc_num = 0;
-		} else if (p->disc_st == 4 && ch != '\r') {
-			p->disc_st = 0;
-		}
+		p->state = FR_DISCARD_LIT;
+		p->lit_left = n;
+		return true;
 	}
 	return false;
 }
@@ -575,7 +644,7 @@ ife_imap_parser_feed(struct ife_imap_parser *p, const void *data, size_t len,
 			size_t take =
 				nl ? (size_t)(nl - (c.in + c.pos)) + 1 : avail;
 			if (p->line_len + take > (size_t)lim->max_line + 2 ||
-			    p->cmd_bytes + take > lim->max_command) {
+			    p->cmd_bytes + take > cmd_limit(p)) {
 				/* report now (tag from what we have), then
 				 * skip to the end of the line */
 				struct ife_imap_str tag;
@@ -593,8 +662,11 @@ ife_imap_parser_feed(struct ife_imap_parser *p, const void *data, size_t len,
 				enum ife_imap_ev r = error_ev(
 					&c, IFE_ELIMIT, "Command line too long",
 					false, p->line_len);
+				const uint8_t *t = text_base(&c);
+				size_t tn = text_size(&c), seg = p->seg_start;
 				cmd_reset(p);
 				p->state = FR_DISCARD;
+				disc_prime(p, t, seg, tn);
 				if (mode == IFE_IMAP_MODE_COMMAND)
 					ev->tag = tag;
 				return r;

@@ -58,7 +58,9 @@ void *
 imap_alloc(struct imap_lex *lx, size_t size)
 {
 	struct ife_imap_parser *ps = lx->ps;
-	size_t off = (lx->base + 7u) & ~(size_t)7u;
+	/* 8-byte alignment of the address, whatever the arena's alignment */
+	uintptr_t at = (uintptr_t)(ps->arena + lx->base);
+	size_t off = lx->base + ((0u - (unsigned)at) & 7u);
 	if (size > ps->arena_size || off > ps->arena_size - size) {
 		imap_fail(lx, IFE_ELIMIT, "Command too complex");
 		return NULL;
@@ -276,6 +278,8 @@ imap_quoted(struct imap_lex *lx, struct ife_imap_str *s)
 				return IMAP_BAD(lx, "Invalid UTF-8 in quoted "
 						    "string");
 			lx->p += n;
+		} else if (c == '\r' || c == '\n') {
+			return IMAP_BAD(lx, "Unterminated quoted string");
 		} else {
 			return IMAP_BAD(lx, "Invalid character in quoted "
 					    "string");
@@ -348,11 +352,14 @@ imap_literal(struct imap_lex *lx, struct ife_imap_str *s, bool allow8)
 		return false;
 	if (lit8 && !allow8)
 		return IMAP_BAD(lx, "literal8 not allowed here");
-	if ((uint64_t)(lx->end - lx->p) < n) {
-		if (lx->prefix)
-			lx->prefix_other = true;
+	/* prefix mode: the text ends right after the header of the literal
+	 * being decided on (its data, even if empty, is still to come) */
+	if (lx->prefix && lx->p == lx->end) {
+		lx->prefix_other = true;
 		return IMAP_BAD(lx, "Invalid literal");
 	}
+	if ((uint64_t)(lx->end - lx->p) < n)
+		return IMAP_BAD(lx, "Invalid literal");
 	s->ptr = (const char *)lx->p;
 	s->len = (uint32_t)n;
 	s->kind = IFE_IMAP_STR_LITERAL;

@@ -67,13 +67,39 @@ ife_imap_cmd_name(enum ife_imap_cmd cmd)
 static enum ife_imap_cmd
 lookup(const char *w, size_t n)
 {
+	/* candidates by first letter, so that a name costs one or a few
+	 * compares instead of a walk over every command */
+#define C(x) IFE_IMAP_CMD_##x
+	static const uint8_t cand[26][9] = {
+		['A' - 'A'] = {C(APPEND), C(AUTHENTICATE)},
+		['C' - 'A'] = {C(CAPABILITY), C(CREATE), C(CHECK), C(CLOSE),
+			       C(COPY), C(COMPRESS)},
+		['D' - 'A'] = {C(DELETE)},
+		['E' - 'A'] = {C(EXPUNGE), C(ENABLE), C(EXAMINE)},
+		['F' - 'A'] = {C(FETCH)},
+		['G' - 'A'] = {C(GETQUOTA), C(GETQUOTAROOT)},
+		['I' - 'A'] = {C(IDLE), C(ID)},
+		['L' - 'A'] = {C(LOGIN), C(LOGOUT), C(LIST), C(LSUB)},
+		['M' - 'A'] = {C(MOVE)},
+		['N' - 'A'] = {C(NOOP), C(NAMESPACE), C(NOTIFY)},
+		['R' - 'A'] = {C(RENAME)},
+		['S' - 'A'] = {C(SELECT), C(STORE), C(SEARCH), C(STATUS),
+			       C(SORT), C(SUBSCRIBE), C(STARTTLS), C(SETQUOTA)},
+		['T' - 'A'] = {C(THREAD)},
+		['U' - 'A'] = {C(UNSELECT), C(UNSUBSCRIBE)},
+	};
+#undef C
 	if (n == 3 && memcmp(w, "UID", 3) == 0)
 		return CMD_UID;
-	/* by length first: one memcmp in the common case */
-	for (unsigned i = 1; i < IFE_IMAP_CMD_COUNT_; i++) {
-		const char *s = cmd_names[i];
-		if (s[0] == w[0] && strlen(s) == n && memcmp(s, w, n) == 0)
-			return (enum ife_imap_cmd)i;
+	if (n == 0 || w[0] < 'A' || w[0] > 'Z')
+		return IFE_IMAP_CMD_NONE;
+	const uint8_t *c = cand[w[0] - 'A'];
+	for (unsigned i = 0; i < 9 && c[i]; i++) {
+		const char *s = cmd_names[c[i]];
+		/* strncmp stops at s's NUL, so s[n] is only read when s has
+		 * at least n characters */
+		if (strncmp(s, w, n) == 0 && s[n] == '\0')
+			return (enum ife_imap_cmd)c[i];
 	}
 	return IFE_IMAP_CMD_NONE;
 }

@@ -140,14 +140,16 @@ bool imap_cmd_notify(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_id(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_setquota(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_fetch(struct imap_lex *lx, struct ife_imap_command *c);
+/* "(" fetch-att *(SP fetch-att) ")" (FETCH, NOTIFY MessageNew) */
 bool imap_fetch_att_list(struct imap_lex *lx,
-			 const struct ife_imap_fetch_att **atts, uint32_t *n,
-			 bool require_paren);
+			 const struct ife_imap_fetch_att **atts, uint32_t *n);
 bool imap_cmd_store(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_copy(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_search(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_sort(struct imap_lex *lx, struct ife_imap_command *c);
 bool imap_cmd_thread(struct imap_lex *lx, struct ife_imap_command *c);
+/* SORT key name (enum ife_imap_sort_key), "?" if unknown. */
+const char *imap_sort_name(unsigned key);
 
 /* Status attribute names, shared by STATUS, LIST RETURN and the writer. */
 extern const char *const imap_status_names[11];

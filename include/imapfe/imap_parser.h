@@ -22,7 +22,8 @@
  *  - IFE_IMAP_EV_APPEND: an APPEND message literal is about to start;
  *    ev->cmd->u.append.cur describes it (flags, date, size). If
  *    ev->append_sync, send "+" before the data comes, or reject it with
- *    ife_imap_parser_reject(). Data then arrives as LITERAL events.
+ *    ife_imap_parser_reject(). Data then arrives as LITERAL events (none
+ *    for a zero-size message).
  *  - IFE_IMAP_EV_LITERAL: ev->data is a chunk of APPEND message data (a view
  *    into the input, never copied); ev->remaining bytes of that message are
  *    still to come. After the last chunk, the next APPEND message or the
@@ -70,20 +71,23 @@ extern "C" {
 
 /* ---------------------------------------------------------------- limits */
 
+/** Largest max_depth accepted by init/set_limits. */
+#define IFE_IMAP_MAX_DEPTH 256
+
 /**
  * Limits; the session passes a tight set before authentication and a wider
  * one after (ife_imap_parser_set_limits()). The struct is referenced, not
  * copied: it must outlive its use by the parser.
  */
 struct ife_imap_limits {
-	uint32_t max_line;	  /**< command text, literal data excluded */
-	uint32_t max_command;	  /**< text + non-APPEND literal data */
-	uint32_t max_literal;	  /**< one non-APPEND literal */
-	uint32_t max_nonsync;	  /**< one {n+} literal (LITERAL- = 4096) */
-	uint64_t max_append;	  /**< one APPEND message literal */
-	uint16_t max_depth;	  /**< parenthesis nesting */
-	uint16_t max_tag;	  /**< tag length */
-	uint32_t max_args;	  /**< items per command (strings, list items) */
+	uint32_t max_line;    /**< command text, literal data excluded */
+	uint32_t max_command; /**< text + non-APPEND literal data */
+	uint32_t max_literal; /**< one non-APPEND literal */
+	uint32_t max_nonsync; /**< one {n+} literal (LITERAL- = 4096) */
+	uint64_t max_append;  /**< one APPEND message literal */
+	uint16_t max_depth;   /**< nesting, at most IFE_IMAP_MAX_DEPTH */
+	uint16_t max_tag;     /**< tag length */
+	uint32_t max_args;    /**< items per command (strings, list items) */
 	uint32_t max_append_msgs; /**< messages in one MULTIAPPEND */
 	bool utf8;		  /**< UTF8=ACCEPT / IMAP4rev2: UTF-8 names */
 };
@@ -216,11 +220,11 @@ enum ife_imap_fetch_item {
 	IFE_IMAP_FETCH_RFC822_HEADER,
 	IFE_IMAP_FETCH_RFC822_SIZE,
 	IFE_IMAP_FETCH_RFC822_TEXT,
-	IFE_IMAP_FETCH_BODY,	      /**< BODY without section */
+	IFE_IMAP_FETCH_BODY, /**< BODY without section */
 	IFE_IMAP_FETCH_BODYSTRUCTURE,
 	IFE_IMAP_FETCH_UID,
-	IFE_IMAP_FETCH_BODY_SECTION,  /**< BODY[...] / BODY.PEEK[...] */
-	IFE_IMAP_FETCH_BINARY,	      /**< BINARY[...] / BINARY.PEEK[...] */
+	IFE_IMAP_FETCH_BODY_SECTION, /**< BODY[...] / BODY.PEEK[...] */
+	IFE_IMAP_FETCH_BINARY,	     /**< BINARY[...] / BINARY.PEEK[...] */
 	IFE_IMAP_FETCH_BINARY_SIZE,
 	IFE_IMAP_FETCH_MODSEQ,
 	IFE_IMAP_FETCH_PREVIEW,
@@ -230,7 +234,7 @@ enum ife_imap_fetch_item {
 };
 
 enum ife_imap_section_text {
-	IFE_IMAP_SECT_NONE = 0,	     /**< whole message or part */
+	IFE_IMAP_SECT_NONE = 0, /**< whole message or part */
 	IFE_IMAP_SECT_HEADER,
 	IFE_IMAP_SECT_HEADER_FIELDS,
 	IFE_IMAP_SECT_HEADER_FIELDS_NOT,
@@ -379,8 +383,8 @@ enum ife_imap_sort_key {
 
 /** SEARCH, SORT and THREAD. */
 struct ife_imap_search {
-	bool has_return; /**< RETURN (...) given (ESEARCH) */
-	uint8_t ret;	 /**< enum ife_imap_search_ret mask */
+	bool has_return;	     /**< RETURN (...) given (ESEARCH) */
+	uint8_t ret;		     /**< enum ife_imap_search_ret mask */
 	struct ife_imap_str charset; /**< len 0 when absent */
 	const struct ife_imap_search_key *keys;
 	uint32_t nkeys;
@@ -433,13 +437,13 @@ enum ife_imap_status_att {
 };
 
 struct ife_imap_list {
-	bool extended;	  /**< selection options or RETURN given */
-	bool has_select;  /**< "(" selection options ")" written */
+	bool extended;	   /**< selection options or RETURN given */
+	bool has_select;   /**< "(" selection options ")" written */
 	bool pattern_list; /**< "(" patterns ")" written */
-	uint8_t sel;	  /**< enum ife_imap_list_sel */
-	uint8_t ret;	  /**< enum ife_imap_list_ret */
+	uint8_t sel;	   /**< enum ife_imap_list_sel */
+	uint8_t ret;	   /**< enum ife_imap_list_ret */
 	bool has_return;
-	uint16_t status;  /**< RETURN (STATUS (...)): status att mask */
+	uint16_t status; /**< RETURN (STATUS (...)): status att mask */
 	struct ife_imap_mailbox ref;
 	const struct ife_imap_mailbox *pat; /**< patterns (may hold % *) */
 	uint32_t npat;
@@ -497,7 +501,6 @@ enum ife_imap_notify_event {
 	IFE_IMAP_NE_SUBSCRIPTIONCHANGE = 1 << 5,
 	IFE_IMAP_NE_MAILBOXMETADATACHANGE = 1 << 6,
 	IFE_IMAP_NE_SERVERMETADATACHANGE = 1 << 7,
-	IFE_IMAP_NE_OTHER = 1 << 8, /**< unknown: answer NO [BADEVENT] */
 };
 struct ife_imap_notify_group {
 	uint8_t filter;	 /**< enum ife_imap_notify_filter */
@@ -549,6 +552,8 @@ struct ife_imap_command {
 			struct ife_imap_mailbox mbox;
 			uint16_t use; /**< enum ife_imap_use mask */
 			bool has_use;
+			const struct ife_imap_str *attrs; /**< as written */
+			uint32_t nattrs;
 		} create;
 		struct ife_imap_mailbox mbox; /**< DELETE, (UN)SUBSCRIBE,
 						 GETQUOTAROOT */
@@ -605,18 +610,18 @@ enum ife_imap_action {
 };
 
 struct ife_imap_event {
-	size_t consumed;		    /**< input bytes used by this call */
+	size_t consumed; /**< input bytes used by this call */
 	const struct ife_imap_command *cmd; /**< COMMAND, APPEND */
 	struct ife_imap_str data;	    /**< LITERAL chunk, AUTH_LINE */
 	uint64_t remaining;		    /**< LITERAL: bytes still to come */
 	bool append_sync;		    /**< APPEND: send "+" first */
 	bool auth_cancel;		    /**< AUTH_LINE was "*" */
 	/* EV_ERROR */
-	int err;	    /**< IFE_EPROTO or IFE_ELIMIT */
-	uint8_t action;	    /**< enum ife_imap_action */
-	const char *text;   /**< fixed, client-safe reason */
+	int err;		 /**< IFE_EPROTO or IFE_ELIMIT */
+	uint8_t action;		 /**< enum ife_imap_action */
+	const char *text;	 /**< fixed, client-safe reason */
 	struct ife_imap_str tag; /**< empty: answer untagged */
-	uint32_t err_offset; /**< byte offset in the command (for logs) */
+	uint32_t err_offset;	 /**< byte offset in the command (for logs) */
 };
 
 /** What the next line is, besides a command (ife_imap_parser_expect()). */
@@ -639,20 +644,20 @@ struct ife_imap_parser {
 	uint8_t mode;
 	/* framing state, per command */
 	uint8_t state;
-	uint8_t copying;   /* command text lives in the arena */
-	uint8_t kind;	   /* 0 unknown, 1 ordinary, 2 APPEND */
-	uint8_t lit_sync;  /* literal being received is {n} */
-	uint8_t disc_st;   /* discard: literal-header recogniser state */
+	uint8_t copying;  /* command text lives in the arena */
+	uint8_t kind;	  /* 0 unknown, 1 ordinary, 2 APPEND */
+	uint8_t lit_sync; /* literal being received is {n} */
+	uint8_t disc_st;  /* discard: literal-header recogniser state */
 	uint8_t lit8;
-	uint8_t pad_;
-	uint32_t text_len; /* bytes of command text in the arena */
-	uint32_t line_len; /* text bytes (literal data excluded) */
+	uint8_t utf8;	    /* set by ife_imap_parser_set_utf8() */
+	uint32_t text_len;  /* bytes of command text in the arena */
+	uint32_t line_len;  /* text bytes (literal data excluded) */
 	uint32_t seg_start; /* start of the current line segment */
-	uint32_t scan;	   /* where the LF search resumes */
-	uint32_t nmsgs;	   /* APPEND messages so far */
+	uint32_t scan;	    /* where the LF search resumes */
+	uint32_t nmsgs;	    /* APPEND messages so far */
 	uint64_t cmd_bytes; /* text + literal bytes */
-	uint64_t lit_left; /* literal bytes still expected */
-	uint64_t disc_num; /* discard: literal size being read */
+	uint64_t lit_left;  /* literal bytes still expected */
+	uint64_t disc_num;  /* discard: literal size being read */
 	/* sticky BYE */
 	const char *bye_text;
 	int bye_err;
@@ -682,6 +687,28 @@ int ife_imap_parser_init(struct ife_imap_parser *p,
  */
 int ife_imap_parser_set_limits(struct ife_imap_parser *p,
 			       const struct ife_imap_limits *lim);
+
+/**
+ * Give the parser another arena, between feed calls (not while an
+ * EV_CONTINUE or EV_APPEND answer is pending). The part of a command
+ * received so far (if any) is copied over. This lets a session parse every
+ * connection with one per-core scratch arena and move a connection to a
+ * private buffer only while it holds a partial command:
+ *
+ *   ev = feed(p, seg, n); ...                 (arena = per-core scratch)
+ *   if (ife_imap_parser_busy(p)) set_arena(p, conn_buf, conn_buf_size);
+ *   ... later, once not busy:  set_arena(p, scratch, scratch_size);
+ *
+ * The new arena may be smaller than max_command + 1024 (at least 2048
+ * bytes): commands are then limited to its size minus 1024 (BAD "Command
+ * line too long" / "Literal too large" beyond). Views returned earlier
+ * become invalid.
+ * @return 0; -EINVAL if the arena cannot hold the partial command plus
+ *         1024 bytes (or is under 2048); IFE_ESTATE if a literal decision
+ *         is pending.
+ */
+int ife_imap_parser_set_arena(struct ife_imap_parser *p, void *arena,
+			      size_t size);
 
 /**
  * Tell the parser that the next line is not a command: a SASL response
@@ -714,6 +741,13 @@ enum ife_imap_ev ife_imap_parser_feed(struct ife_imap_parser *p,
  */
 int ife_imap_parser_reject(struct ife_imap_parser *p);
 
+/**
+ * Mailbox names are UTF-8 from now on (after ENABLE UTF8=ACCEPT or
+ * IMAP4rev2, RFC 6855 / 9051): no modified UTF-7 decoding, UTF-8
+ * validated. Same effect as limits.utf8, without a separate limits set.
+ */
+void ife_imap_parser_set_utf8(struct ife_imap_parser *p, bool on);
+
 /** Drop any partial command (e.g. after STARTTLS or COMPRESS). */
 void ife_imap_parser_reset(struct ife_imap_parser *p);
 
@@ -740,7 +774,7 @@ size_t ife_imap_command_format(const struct ife_imap_command *cmd, char *buf,
  * Decode a modified UTF-7 mailbox name (RFC 3501 5.1.3) to UTF-8.
  * @return output length, or -1 if invalid (bad base64, ASCII encoded in
  *         base64, bad UTF-16, 8-bit or control characters), or -2 if out is
- *         too small (needs at most 2 * len bytes... use len * 2 + 4).
+ *         too small (the output never exceeds 2 * len + 4 bytes).
  */
 long ife_imap_mutf7_decode(const char *in, size_t len, char *out, size_t cap);
 

@@ -55,24 +55,24 @@ enum ife_mime_part_flags {
 
 /** One MIME part, as stored in the index (little-endian host order). */
 struct ife_mime_part {
-	uint32_t hdr_off;    /**< physical offset of the part's header */
-	uint32_t hdr_len;    /**< physical header size, blank line included */
-	uint32_t body_len;   /**< physical body size (body at hdr_off+hdr_len) */
-	uint32_t hdr_vsize;  /**< header size with every line end as CRLF */
+	uint32_t hdr_off;   /**< physical offset of the part's header */
+	uint32_t hdr_len;   /**< physical header size, blank line included */
+	uint32_t body_len;  /**< physical body size (body at hdr_off+hdr_len) */
+	uint32_t hdr_vsize; /**< header size with every line end as CRLF */
 	uint32_t body_vsize; /**< body size with every line end as CRLF */
 	uint32_t body_lines; /**< LF count in the body */
 	uint32_t parent;     /**< index of the parent part or IFE_MIME_NONE */
-	uint32_t child;      /**< first child or IFE_MIME_NONE */
-	uint32_t next;       /**< next sibling or IFE_MIME_NONE */
-	uint32_t flags;      /**< enum ife_mime_part_flags */
+	uint32_t child;	     /**< first child or IFE_MIME_NONE */
+	uint32_t next;	     /**< next sibling or IFE_MIME_NONE */
+	uint32_t flags;	     /**< enum ife_mime_part_flags */
 };
 
 /** A read-only view of an index blob; valid while the blob is. */
 struct ife_mime_index_info {
-	uint32_t flags;                    /**< enum ife_mime_flags */
-	uint32_t nparts;                   /**< parts[0] is the message */
+	uint32_t flags;			   /**< enum ife_mime_flags */
+	uint32_t nparts;		   /**< parts[0] is the message */
 	const struct ife_mime_part *parts; /**< may be unaligned-safe copy */
-	const char *envelope;              /**< without the outer parens */
+	const char *envelope;		   /**< without the outer parens */
 	uint32_t envelope_len;
 	const char *bodystructure; /**< with its outer parens */
 	uint32_t bodystructure_len;
@@ -130,21 +130,23 @@ int ife_mime_index_open(const void *idx, size_t idx_len,
 
 /** What a section names (RFC 9051 section 6.4.5). */
 enum ife_mime_section_kind {
-	IFE_MIME_SEC_ALL,    /**< "" : the whole message */
-	IFE_MIME_SEC_BODY,   /**< "1.2" : the part's body */
-	IFE_MIME_SEC_HEADER, /**< "HEADER", "1.HEADER" */
-	IFE_MIME_SEC_HEADER_FIELDS,     /**< "HEADER.FIELDS": filter header */
+	IFE_MIME_SEC_ALL,		/**< "" : the whole message */
+	IFE_MIME_SEC_BODY,		/**< "1.2" : the part's body */
+	IFE_MIME_SEC_HEADER,		/**< "HEADER", "1.HEADER" */
+	IFE_MIME_SEC_HEADER_FIELDS,	/**< "HEADER.FIELDS": filter header */
 	IFE_MIME_SEC_HEADER_FIELDS_NOT, /**< "HEADER.FIELDS.NOT" */
-	IFE_MIME_SEC_TEXT,              /**< "TEXT", "1.TEXT" */
-	IFE_MIME_SEC_MIME,              /**< "1.MIME" */
+	IFE_MIME_SEC_TEXT,		/**< "TEXT", "1.TEXT" */
+	IFE_MIME_SEC_MIME,		/**< "1.MIME" */
 };
 
 /** The result of a section lookup: a slice of the raw message. */
 struct ife_mime_slice {
-	uint32_t off;   /**< physical offset in the raw message */
-	uint32_t len;   /**< physical length */
-	uint32_t vsize; /**< IMAP size (line ends as CRLF) */
-	uint32_t kind;  /**< enum ife_mime_section_kind */
+	uint32_t off;	  /**< physical offset in the raw message */
+	uint32_t len;	  /**< physical length */
+	uint32_t vsize;	  /**< IMAP size (line ends as CRLF) */
+	uint32_t kind;	  /**< enum ife_mime_section_kind */
+	uint32_t missing; /**< 1: no such part (answer an empty string,
+			     also for HEADER.FIELDS) */
 };
 
 /**
@@ -164,15 +166,35 @@ int ife_mime_section(const struct ife_mime_index_info *info, const char *sec,
 		     size_t sec_len, struct ife_mime_slice *out);
 
 /**
- * Copy a slice converting bare LF to CRLF, as IMAP requires; for messages
- * without IFE_MIME_F_BARE_LF the slice can be sent as is.
+ * Copy a slice as Dovecot sends it: bare LF becomes CRLF and NUL becomes
+ * 0x80. For messages with neither IFE_MIME_F_BARE_LF nor
+ * IFE_MIME_F_HAS_NUL the slice can be sent as is, zero-copy.
  *
  * @param src the slice's bytes; @param len their count.
  * @param dst output, at least @p dst_cap bytes.
  * @return bytes written (stops at dst_cap, never splits a CRLF).
  */
-size_t ife_mime_crlf_copy(const uint8_t *src, size_t len, uint8_t *dst,
+size_t ife_mime_imap_copy(const uint8_t *src, size_t len, uint8_t *dst,
 			  size_t dst_cap);
+
+/**
+ * Build the answer to BODY[...HEADER.FIELDS (names)] (or .NOT with
+ * @p negate) from a header slice, byte for byte as Dovecot 2.3 does: the
+ * whole matching header lines (continuation lines included, names compared
+ * without case), NUL as 0x80. HEADER.FIELDS ends every line in CRLF and
+ * always adds a blank line; HEADER.FIELDS.NOT turns LF into CRLF, keeps a
+ * last line without line end as it is, and adds the blank line only if
+ * the header had one.
+ *
+ * @param h the header slice (ife_mime_section() with a *_FIELDS kind).
+ * @param names field names (not NUL-terminated), @p name_len their sizes,
+ *        @p n their count.
+ * @param dst output; @p cap its size. 2 * len + 2 bytes always suffice.
+ * @return bytes written (the IMAP literal size when cap sufficed).
+ */
+size_t ife_mime_header_filter(const uint8_t *h, size_t len,
+			      const char *const *names, const size_t *name_len,
+			      unsigned n, int negate, uint8_t *dst, size_t cap);
 
 #ifdef __cplusplus
 }
