@@ -372,17 +372,26 @@ ife_dp_config_validate(const struct ife_dp_config *cfg, char *err,
 		 */
 		n = 0;
 		for (const char *q = cfg->lcore_map; *q;) {
-			int lo, hi, used = 0;
-			if (sscanf(q, "(%d-%d)%n", &lo, &hi, &used) == 2 &&
-			    used)
-				n += hi >= lo ? hi - lo + 1 : 0;
-			else if (sscanf(q, "%d%n", &lo, &used) == 1 && used)
+			char *end;
+			long lo, hi;
+			if (*q == '(') {
+				lo = strtol(q + 1, &end, 10);
+				hi = *end == '-' ? strtol(end + 1, &end, 10)
+						 : lo;
+				if (end == q + 1 || *end != ')' || hi < lo)
+					return fail(err, errlen, "--lcore-map",
+						    "cannot read '%s'",
+						    cfg->lcore_map);
+				n += (int)(hi - lo + 1);
+			} else {
+				(void)strtol(q, &end, 10);
+				if (end == q)
+					return fail(err, errlen, "--lcore-map",
+						    "cannot read '%s'",
+						    cfg->lcore_map);
 				n++;
-			else
-				return fail(err, errlen, "--lcore-map",
-					    "cannot read '%s'", cfg->lcore_map);
-			q += used;
-			q += strcspn(q, ",");
+			}
+			q = end + strcspn(end, ",");
 			if (*q == ',')
 				q++;
 		}

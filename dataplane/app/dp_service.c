@@ -81,6 +81,8 @@ chain_take(struct rte_mbuf *m, uint32_t space, struct rte_mbuf **rest)
 	}
 	if (last == NULL)
 		return NULL;
+	if (seg == NULL) /* pkt_len overstated the segments: take them all */
+		return m;
 	/* seg is the first segment of the remainder. */
 	seg->pkt_len = m->pkt_len - len;
 	seg->nb_segs = (uint16_t)(m->nb_segs - segs);

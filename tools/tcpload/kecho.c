@@ -29,6 +29,7 @@
 enum mode { K_ECHO, K_DISCARD, K_SOURCE };
 
 struct kconn {
+	struct kconn *prev, *next; /* every live connection, for exit */
 	int fd;
 	uint32_t head, tail; /* echo: bytes [head, tail) of buf wait to go */
 	uint64_t left;	     /* source: bytes still to send */
@@ -64,12 +65,19 @@ usage(const char *why)
 }
 
 static uint64_t accepted, closed, bytes_in, bytes_out;
+static struct kconn *live;
 
 static void
 kclose(int ep, struct kconn *k)
 {
 	epoll_ctl(ep, EPOLL_CTL_DEL, k->fd, NULL);
 	close(k->fd);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		live = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
 	free(k);
 	closed++;
 }
@@ -236,6 +244,11 @@ main(int argc, char **argv)
 					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
 						   &one, sizeof(one));
 					k->fd = fd;
+					k->prev = NULL;
+					k->next = live;
+					if (live)
+						live->prev = k;
+					live = k;
 					k->head = k->tail = 0;
 					k->peer_done = 0;
 					k->left = bytes;
@@ -258,6 +271,13 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	for (struct kconn *k = live, *next; k != NULL; k = next) {
+		next = k->next;
+		close(k->fd);
+		free(k);
+		closed++;
+	}
+	live = NULL;
 	close(ep);
 	close(lfd);
 	printf("{\"accepted\": %llu, \"closed\": %llu, \"bytes_in\": %llu, "

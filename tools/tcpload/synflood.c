@@ -82,6 +82,7 @@ main(int argc, char **argv)
 	struct sockaddr_storage dst, src;
 	socklen_t dl, sl = sizeof(src);
 	memset(&dst, 0, sizeof(dst));
+	memset(&src, 0, sizeof(src));
 	struct sockaddr_in *d4 = (struct sockaddr_in *)&dst;
 	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&dst;
 	if (inet_pton(AF_INET, addr, &d4->sin_addr) == 1) {

@@ -407,7 +407,6 @@ on_readable(struct run *r, struct conn *c)
 								 : "equal");
 				}
 			} else if (r->o->mode == M_RR || r->o->mode == M_CPS) {
-				ok = false;
 				fail_conn(r, c, "peer closed early", 0);
 				return;
 			}
@@ -456,6 +455,11 @@ main(int argc, char **argv)
 	r.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!samples || !r.buf || !r.c || r.ep < 0) {
 		fprintf(stderr, "tcpload: out of memory\n");
+		free(samples);
+		free(r.buf);
+		free(r.c);
+		if (r.ep >= 0)
+			close(r.ep);
 		return 1;
 	}
 	for (int i = 0; i < o.conns; i++) {
