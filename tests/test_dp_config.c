@@ -132,6 +132,70 @@ test_dp_config_where_prefixes_errors(void **state)
 }
 
 static void
+test_dp_config_lcore_map_checked(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256];
+	ife_dp_config_defaults(&cfg);
+	ife_dp_config_set(&cfg, "port", "net_tap0", "t", err, sizeof(err));
+	ife_dp_config_set(&cfg, "ip", "198.18.0.2", "t", err, sizeof(err));
+	assert_int_equal(ife_dp_config_set(&cfg, "lcore-map", "garbage", "t",
+					   err, sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "--lcore-map: cannot read 'garbage'"));
+	assert_int_equal(ife_dp_config_set(&cfg, "lcore-map", "(1-)@1", "t",
+					   err, sizeof(err)),
+			 0);
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	/* 0@0,(1-4)@1 is five lcores, so four workers: the default pool
+	 * cannot fill their rings once the rings are large. */
+	ife_dp_config_set(&cfg, "lcore-map", "0@0,(1-4)@1", "t", err,
+			  sizeof(err));
+	ife_dp_config_set(&cfg, "rx-desc", "8192", "t", err, sizeof(err));
+	ife_dp_config_set(&cfg, "tx-desc", "8192", "t", err, sizeof(err));
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "cannot fill the rings"));
+	ife_dp_config_set(&cfg, "lcore-map", "0@0,1@1", "t", err, sizeof(err));
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
+}
+
+static void
+test_dp_config_services_and_cc_checked(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256];
+	static const char *const bad[] = {"echo",	  "echo:",  "echo:0",
+					  "echo:70000",	  "ftp:21", "echo:7,",
+					  "echo:7,echo:7"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ife_dp_config_defaults(&cfg);
+		ife_dp_config_set(&cfg, "port", "net_tap0", "t", err,
+				  sizeof(err));
+		ife_dp_config_set(&cfg, "ip", "198.18.0.2", "t", err,
+				  sizeof(err));
+		ife_dp_config_set(&cfg, "services", bad[i], "t", err,
+				  sizeof(err));
+		assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+				 IFE_EUSAGE);
+		if (strncmp(err, "--services: ", 12) != 0)
+			fail_msg("'%s': %s", bad[i], err);
+	}
+	ife_dp_config_set(&cfg, "services", "echo:7,discard:9,source:19", "t",
+			  err, sizeof(err));
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
+	ife_dp_config_set(&cfg, "tcp-cc", "bbr", "t", err, sizeof(err));
+	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "not newreno or cubic"));
+}
+
+static void
 test_dp_config_lcore_count(void **state)
 {
 	(void)state;
@@ -167,6 +231,8 @@ main(void)
 		cmocka_unit_test(test_dp_config_validate_requires_port_and_ip),
 		cmocka_unit_test(test_dp_config_where_prefixes_errors),
 		cmocka_unit_test(test_dp_config_lcore_count),
+		cmocka_unit_test(test_dp_config_lcore_map_checked),
+		cmocka_unit_test(test_dp_config_services_and_cc_checked),
 		cmocka_unit_test(test_dp_config_usage_lists_every_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
