@@ -864,6 +864,27 @@ test_store_check_detects_damage(void **state)
 	assert_int_equal(lines, 1);
 }
 
+static void
+test_store_expunge_bad_record(void **state)
+{
+	struct fx *f = *state;
+	uint32_t uid = append(f, f->inbox, 1, 0);
+	/* cut the message record short behind the library's back: the
+	 * EXPUNGE scan over every message must refuse it, not read past
+	 * its end (flags 0: a scan that did read on would skip it) */
+	MDB_txn *t;
+	uint8_t kb[8], cut[4] = {0};
+	MDB_val k = {sizeof(kb), kb}, v = {sizeof(cut), cut};
+	be32(kb, f->inbox);
+	be32(kb + 4, uid);
+	assert_int_equal(mdb_txn_begin(f->s->env, NULL, 0, &t), 0);
+	assert_int_equal(mdb_put(t, f->s->dbi[DB_MSG], &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(t), 0);
+	struct ife_store_op op = {.type = IFE_STORE_OP_EXPUNGE,
+				  .mbox = f->inbox};
+	assert_int_equal(commit1(f, &op, NULL), IFE_ECORRUPT);
+}
+
 int
 main(void)
 {
@@ -896,6 +917,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_user_delete, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_check_detects_damage,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_expunge_bad_record,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,7 +35,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: imapfe-store init DIR [--map-size BYTES]\n"
-		"       imapfe-store user-add DIR USER\n"
+		"       imapfe-store user-add DIR USER [--quota-bytes N] "
+		"[--quota-messages N]\n"
 		"       imapfe-store import-maildir DIR USER MAILDIR "
 		"[MAILBOX]\n"
 		"       imapfe-store import-mbox DIR USER MBOX [MAILBOX]\n"
@@ -240,16 +241,47 @@ run1(struct ife_store *s, const struct ife_store_op *op,
 	return ret;
 }
 
+/* The value of option argv[i] as a whole decimal number: 0, or -1 after
+ * a message (the caller answers with usage()). */
+static int
+opt_u64(int argc, char **argv, int i, uint64_t *v)
+{
+	const char *opt = argv[i], *s = i + 1 < argc ? argv[i + 1] : NULL;
+	if (s == NULL) {
+		fprintf(stderr, "imapfe-store: %s: missing value\n", opt);
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	/* strtoull takes "-1" as ULLONG_MAX: digits only */
+	if (errno != 0 || end == s || *end != '\0' || s[0] < '0' ||
+	    s[0] > '9') {
+		fprintf(stderr, "imapfe-store: %s: '%s' is not a number\n", opt,
+			s);
+		return -1;
+	}
+	*v = n;
+	return 0;
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
-	size_t map = 0;
+	uint64_t map = 0;
 	if (argc < 3)
 		return usage();
-	for (int i = 3; i + 1 < argc; i += 2)
-		if (strcmp(argv[i], "--map-size") == 0)
-			map = strtoull(argv[i + 1], NULL, 0);
-	struct ife_store *s = open_store(argv[2], IFE_STORE_CREATE, map);
+	for (int i = 3; i < argc; i += 2) {
+		if (strcmp(argv[i], "--map-size") != 0) {
+			fprintf(stderr, "imapfe-store: unknown option %s\n",
+				argv[i]);
+			return usage();
+		}
+		if (opt_u64(argc, argv, i, &map) != 0)
+			return usage();
+	}
+	struct ife_store *s =
+		open_store(argv[2], IFE_STORE_CREATE, (size_t)map);
 	if (s == NULL)
 		return 1;
 	ife_store_close(&s);
@@ -261,18 +293,26 @@ cmd_user_add(int argc, char **argv)
 {
 	if (argc < 4)
 		return usage();
-	struct ife_store *s = open_store(argv[2], 0, 0);
-	if (s == NULL)
-		return 1;
 	struct ife_store_op op = {.type = IFE_STORE_OP_USER_CREATE,
 				  .name = argv[3],
 				  .name_len = strlen(argv[3])};
-	for (int i = 4; i + 1 < argc; i += 2) {
+	for (int i = 4; i < argc; i += 2) {
+		uint64_t *to = NULL;
 		if (strcmp(argv[i], "--quota-bytes") == 0)
-			op.quota_bytes = strtoull(argv[i + 1], NULL, 0);
+			to = &op.quota_bytes;
 		else if (strcmp(argv[i], "--quota-messages") == 0)
-			op.quota_msgs = strtoull(argv[i + 1], NULL, 0);
+			to = &op.quota_msgs;
+		if (to == NULL) {
+			fprintf(stderr, "imapfe-store: unknown option %s\n",
+				argv[i]);
+			return usage();
+		}
+		if (opt_u64(argc, argv, i, to) != 0)
+			return usage();
 	}
+	struct ife_store *s = open_store(argv[2], 0, 0);
+	if (s == NULL)
+		return 1;
 	struct ife_store_result res;
 	int ret = run1(s, &op, &res);
 	ife_store_close(&s);
@@ -510,8 +550,8 @@ cmd_import_maildir(int argc, char **argv)
 				char fp[8192];
 				snprintf(fp, sizeof(fp), "%s/%s", path,
 					 de->d_name);
-				uint8_t *buf;
-				size_t len;
+				uint8_t *buf = NULL;
+				size_t len = 0;
 				struct stat st;
 				int r = read_file(fp, &buf, &len);
 				if (r != 0) {
@@ -519,11 +559,16 @@ cmd_import_maildir(int argc, char **argv)
 						ife_strerror(r));
 					im.failed++;
 				} else {
-					stat(fp, &st);
+					/* the file's mtime is its delivery
+					 * time; gone since the read: 0, the
+					 * import time, as for mbox */
+					time_t date = stat(fp, &st) == 0
+							      ? st.st_mtime
+							      : 0;
 					ret = import_one(
 						&im, buf, len, true,
 						maildir_flags(de->d_name),
-						st.st_mtime);
+						date);
 				}
 			}
 			free(de);

@@ -747,9 +747,9 @@ mime_parse_addresses(struct ife_mime_builder *b, const uint8_t *v, size_t n)
 		goto out;
 	/* address-list = (address *("," address)) / obs-addr-list */
 	for (uint32_t max = 10000; max > 0; max--) {
-		if ((ret = parse_address(&ap)) == 0)
+		if (parse_address(&ap) == 0)
 			break;
-		if (*ap.p.data != ',')
+		if (ap.p.data >= ap.p.end || *ap.p.data != ',')
 			break;
 		ap.p.data++;
 		if ((ret = rfc822_skip_lwsp(&ap.p)) <= 0) {

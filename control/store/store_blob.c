@@ -85,7 +85,7 @@ store_blob_add(struct ife_store_batch *b, const void *data, size_t len,
 	       struct msg_rec *m)
 {
 	struct ife_store *s = b->s;
-	struct blob_rec br;
+	struct blob_rec br = {0};
 	uint8_t sha[32];
 	MDB_val k = {32, sha}, v;
 	int rc, ret;
@@ -166,7 +166,7 @@ store_blob_add(struct ife_store_batch *b, const void *data, size_t len,
 int
 store_blob_ref(struct ife_store_batch *b, uint64_t blob)
 {
-	struct blob_rec br;
+	struct blob_rec br = {0};
 	int ret = blob_get(b, blob, &br);
 	if (ret != 0)
 		return ret;
@@ -178,7 +178,7 @@ int
 store_blob_unref(struct ife_store_batch *b, uint64_t blob)
 {
 	struct ife_store *s = b->s;
-	struct blob_rec br;
+	struct blob_rec br = {0};
 	int ret = blob_get(b, blob, &br);
 	int rc;
 

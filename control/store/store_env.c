@@ -75,7 +75,7 @@ int
 store_next_id(MDB_txn *t, struct ife_store *s, const char *k, uint64_t first,
 	      uint64_t *id)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret = store_meta_get_u64(t, s, k, &v);
 	if (ret == IFE_ENOTFOUND)
 		v = first;
@@ -115,7 +115,7 @@ static const struct {
 static int
 store_schema(struct ife_store *s, MDB_txn *t, bool create)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret = store_meta_get_u64(t, s, "version", &v);
 
 	if (ret == IFE_ENOTFOUND) {

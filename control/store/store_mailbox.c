@@ -89,10 +89,12 @@ store_name_canon(const char *name, size_t len, char *out, size_t *olen,
 		return IFE_EBADNAME;
 	}
 	memcpy(out, name, len);
-	/* INBOX is case-insensitive, also as a parent */
+	/* INBOX is case-insensitive, also as a parent: rewrite the first
+	 * level in place (out is a counted name, not a C string) */
+	static const char inbox[5] = {'I', 'N', 'B', 'O', 'X'};
 	if (len >= 5 && strncasecmp(name, "INBOX", 5) == 0 &&
 	    (len == 5 || name[5] == IFE_STORE_SEP))
-		memcpy(out, "INBOX", 5);
+		memcpy(out, inbox, sizeof(inbox));
 	*olen = len;
 	return 0;
 }
@@ -285,7 +287,7 @@ store_op_mailbox(struct ife_store_batch *b, struct bop *o)
 	size_t cl, nl;
 	struct user_rec ur;
 	MDB_val uname;
-	uint32_t id;
+	uint32_t id = 0;
 	int ret;
 
 	if ((ret = user_exists(b, op->user, &ur, &uname)) != 0)

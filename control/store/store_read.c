@@ -192,8 +192,8 @@ int
 ife_store_mbox_get(struct ife_store_rtxn *r, uint32_t mbox,
 		   struct ife_store_mbox *out)
 {
-	struct mbox_rec m;
-	const char *name;
+	struct mbox_rec m = {0};
+	const char *name = NULL;
 
 	if (!r->active)
 		return IFE_ESTATE;

@@ -496,7 +496,7 @@ op_copy(struct ife_store_batch *b, struct bop *o, bool move)
 	/* validate: which UIDs exist, and the quota for all of them */
 	uint64_t bytes = 0, n = 0;
 	for (uint32_t i = 0; i < op->nuids; i++) {
-		struct msg_rec r;
+		struct msg_rec r = {0};
 		ret = msg_get(b, src.id, op->uids[i], &r);
 		if (ret == IFE_ENOTFOUND)
 			continue;
@@ -518,7 +518,7 @@ op_copy(struct ife_store_batch *b, struct bop *o, bool move)
 	uint64_t dmod = ++dst.r.highestmodseq;
 	uint64_t smod = move ? ++src.r.highestmodseq : 0;
 	for (uint32_t i = 0; i < op->nuids; i++) {
-		struct msg_rec r;
+		struct msg_rec r = {0};
 		ret = msg_get(b, src.id, op->uids[i], &r);
 		if (ret == IFE_ENOTFOUND)
 			continue;
@@ -607,7 +607,7 @@ op_store(struct ife_store_batch *b, struct bop *o)
 			 * probably the cursor's next one, no search */
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			if (rc == 0 &&
-			    (k.mv_size != 8 || memcmp(k.mv_data, kb, 8)))
+			    (k.mv_size != 8 || memcmp(k.mv_data, kb, 8) != 0))
 				rc = MDB_NOTFOUND;
 		}
 		if (rc == MDB_NOTFOUND) {
@@ -717,6 +717,10 @@ op_expunge(struct ife_store_batch *b, struct bop *o)
 			if (key.mv_size != 8 || rd32(key.mv_data) != m.id)
 				break;
 			struct msg_rec r;
+			if (v.mv_size != sizeof(r)) {
+				mdb_cursor_close(c);
+				return IFE_ECORRUPT;
+			}
 			memcpy(&r, v.mv_data, sizeof(r));
 			if (r.flags & IFE_STORE_DELETED)
 				b->u32[f + k++] =
@@ -727,7 +731,7 @@ op_expunge(struct ife_store_batch *b, struct bop *o)
 	uint64_t modseq = m.r.highestmodseq + 1;
 	uint32_t done = 0;
 	for (uint32_t i = 0; i < k; i++) {
-		struct msg_rec r;
+		struct msg_rec r = {0};
 		uint32_t uid = b->u32[f + i];
 		ret = msg_get(b, m.id, uid, &r);
 		if (ret == IFE_ENOTFOUND)

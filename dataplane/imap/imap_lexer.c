@@ -655,12 +655,14 @@ imap_flag_list(struct imap_lex *lx, struct ife_imap_flags *f)
 	memset(f, 0, sizeof(*f));
 	if (!imap_char(lx, '(', "Expected a flag list"))
 		return false;
+	/* the vector is built in locals and published whole: on failure f
+	 * stays an empty list, never a count without its array */
 	void *vec = NULL;
-	uint32_t cap = 0;
+	uint32_t n = 0, cap = 0;
 	if (!imap_eat(lx, ')')) {
 		do {
-			struct ife_imap_str *s = imap_vec_push(
-				lx, &vec, &f->n, &cap, sizeof(*s));
+			struct ife_imap_str *s =
+				imap_vec_push(lx, &vec, &n, &cap, sizeof(*s));
 			if (s == NULL || !imap_flag(lx, s, &f->system, false))
 				return false;
 		} while (imap_eat(lx, ' '));
@@ -668,6 +670,7 @@ imap_flag_list(struct imap_lex *lx, struct ife_imap_flags *f)
 			return false;
 	}
 	f->f = vec;
+	f->n = n;
 	return true;
 }
 

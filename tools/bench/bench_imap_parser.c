@@ -37,6 +37,8 @@
 #pragma GCC diagnostic pop
 #endif
 
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -271,24 +273,64 @@ report(const char *name, struct result *rs, int runs, const char *unit,
 	       wrate[runs / 2]);
 }
 
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_imap_parser [--runs 1..64] "
+			"[--commands N] [--append-mib 1..1048576]\n"
+			"                         [--only noop|uidfetch]\n");
+	exit(2);
+}
+
+/* A whole decimal number in [min, max], or a message and exit status 2. */
+static long
+arg_num(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr,
+			"bench_imap_parser: %s: '%s' is not a number from %ld "
+			"to %ld\n",
+			opt, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
 	int runs = 5;
 	size_t ncmd = 2000000, mib = 256;
 	const char *only = NULL;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--runs") == 0)
-			runs = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--commands") == 0)
-			ncmd = (size_t)atol(argv[i + 1]);
-		else if (strcmp(argv[i], "--append-mib") == 0)
-			mib = (size_t)atol(argv[i + 1]);
-		else if (strcmp(argv[i], "--only") == 0)
-			only = argv[i + 1];
+	for (int i = 1; i < argc; i += 2) {
+		const char *opt = argv[i];
+		if (i + 1 >= argc) {
+			fprintf(stderr,
+				"bench_imap_parser: %s: missing value\n", opt);
+			usage();
+		}
+		const char *val = argv[i + 1];
+		/* runs: the result arrays hold 64; append: MiB << 20 must
+		 * fit in size_t and max_append */
+		if (strcmp(opt, "--runs") == 0)
+			runs = (int)arg_num(opt, val, 1, 64);
+		else if (strcmp(opt, "--commands") == 0)
+			ncmd = (size_t)arg_num(opt, val, 1, LONG_MAX);
+		else if (strcmp(opt, "--append-mib") == 0)
+			mib = (size_t)arg_num(opt, val, 1, 1L << 20);
+		else if (strcmp(opt, "--only") == 0 &&
+			 (strcmp(val, "noop") == 0 ||
+			  strcmp(val, "uidfetch") == 0))
+			only = val;
+		else {
+			fprintf(stderr, "bench_imap_parser: bad option %s %s\n",
+				opt, val);
+			usage();
+		}
 	}
-	if (runs < 1 || runs > 64)
-		runs = 5;
 	if (only == NULL)
 		calibrate();
 	else
@@ -360,9 +402,11 @@ main(int argc, char **argv)
 	char *app = malloc(alen);
 	if (app == NULL)
 		return 1;
+	/* app is a counted byte stream, not a C string: no NUL */
 	memcpy(app, hdr, (size_t)hl);
 	memset(app + hl, 'x', msg);
-	memcpy(app + hl + msg, "\r\n", 2);
+	app[hl + msg] = '\r';
+	app[hl + msg + 1] = '\n';
 	size_t segs[] = {1460, 65536};
 	for (int s = 0; s < 2; s++) {
 		for (int i = 0; i < runs; i++)

@@ -11,7 +11,9 @@
  *  overhead (map pages in use - unique raw bytes) / unique raw bytes
  *  fanout   one message delivered to 1,000 mailboxes: unique blobs
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,31 @@ die(const char *what, int ret)
 {
 	fprintf(stderr, "%s: %s\n", what, ife_strerror(ret));
 	exit(1);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_store [DIR] [--messages N>=1000] "
+			"[--runs 1..15] [--big 1..100000000]\n");
+	exit(2);
+}
+
+/* A whole decimal number in [min, max], or a message and exit status 2. */
+static long
+arg_num(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr,
+			"bench_store: %s: '%s' is not a number from %ld to "
+			"%ld\n",
+			opt, s, min, max);
+		exit(2);
+	}
+	return v;
 }
 
 /* A ~4 KiB message, unique per n. */
@@ -289,17 +316,35 @@ main(int argc, char **argv)
 	uint32_t n = 50000, big = 1000000;
 	int runs = 3;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc)
-			n = (uint32_t)strtoul(argv[++i], NULL, 0);
-		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
-			runs = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--big") == 0 && i + 1 < argc)
-			big = (uint32_t)strtoul(argv[++i], NULL, 0);
+		const char *opt = argv[i];
+		bool known = strcmp(opt, "--messages") == 0 ||
+			     strcmp(opt, "--runs") == 0 ||
+			     strcmp(opt, "--big") == 0;
+		if (!known && opt[0] == '-') {
+			fprintf(stderr, "bench_store: unknown option %s\n",
+				opt);
+			usage();
+		}
+		if (!known) {
+			dir = opt;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "bench_store: %s: missing value\n",
+				opt);
+			usage();
+		}
+		const char *val = argv[++i];
+		/* the result arrays hold 15 runs; the import batches are
+		 * 1,000 messages; --big's UIDs and its 10,000-step fill loop
+		 * stay well inside uint32_t */
+		if (strcmp(opt, "--messages") == 0)
+			n = (uint32_t)arg_num(opt, val, 1000, UINT32_MAX);
+		else if (strcmp(opt, "--runs") == 0)
+			runs = (int)arg_num(opt, val, 1, 15);
 		else
-			dir = argv[i];
+			big = (uint32_t)arg_num(opt, val, 1, 100000000);
 	}
-	if (runs < 1 || runs > 15 || n < 1000)
-		return 2;
 	double imp[15], flg[15], fet[15], uid[15], ovh[15], cold[15];
 	double seqf[15], imp_ns[15];
 	for (int r = 0; r < runs; r++) {
