@@ -8,6 +8,9 @@
  *   V(x, canon)  x is valid, canonical form differs
  *   E(x, reply)  x is rejected: reply is "BAD <tag|*> <reason>"
  *   R(in, out)   raw input (CRLFs and literals written out) and transcript
+ *   RL(in, out)  the same, input may hold NUL (length from sizeof)
+ *   RLL(in, out) the same, input and transcript may hold NUL (literal8
+ *                APPEND data appears raw in the canonical form)
  *   S...         the same with the small limits (test_imap_parser.c)
  */
 #ifndef IMAP_CASES_H
@@ -18,37 +21,42 @@
 struct imap_case {
 	const char *in;
 	const char *out;
-	size_t len; /* 0: strlen(in) */
-	int small;  /* use the small limits */
+	size_t len;    /* 0: strlen(in) */
+	int small;     /* use the small limits */
+	size_t outlen; /* 0: strlen(out) */
 };
 
-#define SAME(x)                        \
-	{                              \
-		x "\r\n", x "\n", 0, 0 \
+#define SAME(x)                           \
+	{                                 \
+		x "\r\n", x "\n", 0, 0, 0 \
 	}
-#define V(x, c)                        \
-	{                              \
-		x "\r\n", c "\n", 0, 0 \
+#define V(x, c)                           \
+	{                                 \
+		x "\r\n", c "\n", 0, 0, 0 \
 	}
-#define E(x, r)                        \
-	{                              \
-		x "\r\n", r "\n", 0, 0 \
+#define E(x, r)                           \
+	{                                 \
+		x "\r\n", r "\n", 0, 0, 0 \
 	}
-#define R(i, o)            \
-	{                  \
-		i, o, 0, 0 \
+#define R(i, o)               \
+	{                     \
+		i, o, 0, 0, 0 \
 	}
-#define RL(i, o)                       \
-	{                              \
-		i, o, sizeof(i) - 1, 0 \
+#define RL(i, o)                          \
+	{                                 \
+		i, o, sizeof(i) - 1, 0, 0 \
 	}
-#define SE(x, r)                       \
-	{                              \
-		x "\r\n", r "\n", 0, 1 \
+#define RLL(i, o)                                     \
+	{                                             \
+		i, o, sizeof(i) - 1, 0, sizeof(o) - 1 \
 	}
-#define SR(i, o)           \
-	{                  \
-		i, o, 0, 1 \
+#define SE(x, r)                          \
+	{                                 \
+		x "\r\n", r "\n", 0, 1, 0 \
+	}
+#define SR(i, o)              \
+	{                     \
+		i, o, 0, 1, 0 \
 	}
 #define CONT "+ Ready for literal data\n"
 
@@ -329,33 +337,65 @@ static const struct imap_case imap_cases[] = {
 	E("a STATUS INBOX (MESSAGES", "BAD a Invalid status list"),
 	E("a STATUS INBOX", "BAD a Missing argument"),
 	/* ---- APPEND (MULTIAPPEND 3502, BINARY 3516, LITERAL+ 7888) */
+	/* the canonical form carries each message as a {n+} / ~{n+} literal
+	 * with its data, so it parses again to itself (round trip) */
 	R("a APPEND INBOX {5}\r\nhello\r\n",
-	  "APPEND 0 5\n" CONT "DATA \"hello\"\na APPEND INBOX {5+}\n"),
+	  "APPEND 0 5\n" CONT "DATA \"hello\"\na APPEND INBOX {5+}\r\nhello\n"),
+	R("a APPEND INBOX {5+}\r\nhello\r\n",
+	  "APPEND 0 5\nDATA \"hello\"\na APPEND INBOX {5+}\r\nhello\n"),
 	R("a APPEND INBOX (\\Seen \\Draft) \"05-Jan-2021 10:00:00 -0500\" "
 	  "{3+}\r\nabc\r\n",
 	  "APPEND 0 3\nDATA \"abc\"\na APPEND INBOX (\\Seen \\Draft) "
-	  "\"05-Jan-2021 10:00:00 -0500\" {3+}\n"),
+	  "\"05-Jan-2021 10:00:00 -0500\" {3+}\r\nabc\n"),
 	R("a APPEND INBOX \" 5-Jan-2021 23:59:60 +1400\" {1+}\r\nx\r\n",
 	  "APPEND 0 1\nDATA \"x\"\na APPEND INBOX \"05-Jan-2021 23:59:60 "
-	  "+1400\" {1+}\n"),
+	  "+1400\" {1+}\r\nx\n"),
 	R("a APPEND INBOX () {1+}\r\nx\r\n",
-	  "APPEND 0 1\nDATA \"x\"\na APPEND INBOX () {1+}\n"),
+	  "APPEND 0 1\nDATA \"x\"\na APPEND INBOX () {1+}\r\nx\n"),
 	R("a APPEND INBOX {1+}\r\nx {2+}\r\nyz\r\n",
 	  "APPEND 0 1\nDATA \"x\"\nAPPEND 1 2\nDATA \"yz\"\na APPEND INBOX "
-	  "{1+} {2+}\n"),
+	  "{1+}\r\nx {2+}\r\nyz\n"),
 	R("a APPEND INBOX {1}\r\nx ($Junk) {2}\r\nyz\r\n",
 	  "APPEND 0 1\n" CONT "DATA \"x\"\nAPPEND 1 2\n" CONT
-	  "DATA \"yz\"\na APPEND INBOX {1+} ($Junk) {2+}\n"),
+	  "DATA \"yz\"\na APPEND INBOX {1+}\r\nx ($Junk) {2+}\r\nyz\n"),
 	R("a APPEND {5}\r\nINBOX {2}\r\nhi\r\n",
-	  CONT "APPEND 0 2\n" CONT "DATA \"hi\"\na APPEND INBOX {2+}\n"),
+	  CONT "APPEND 0 2\n" CONT "DATA \"hi\"\na APPEND INBOX {2+}\r\nhi\n"),
 	R("a APPEND \"Sent Items\" {4+}\r\na\r\nb\r\n",
-	  "APPEND 0 4\nDATA \"a\\r\\nb\"\na APPEND \"Sent Items\" {4+}\n"),
-	RL("a APPEND INBOX ~{3}\r\na\0b\r\n",
-	   "APPEND 0 3\n" CONT "DATA \"a\\x00b\"\na APPEND INBOX ~{3}\n"),
+	  "APPEND 0 4\nDATA \"a\\r\\nb\"\na APPEND \"Sent Items\" "
+	  "{4+}\r\na\r\nb\n"),
+	RLL("a APPEND INBOX ~{3}\r\na\0b\r\n",
+	    "APPEND 0 3\n" CONT "DATA \"a\\x00b\"\na APPEND INBOX "
+	    "~{3+}\r\na\0b\n"),
+	/* literal8 (BINARY) data with NUL, CR, LF and CRLF, both forms */
+	RLL("a APPEND INBOX ~{8+}\r\n\0\r\nx\r\0\n\n\r\n",
+	    "APPEND 0 8\nDATA \"\\x00\\r\\nx\\r\\x00\\n\\n\"\na APPEND INBOX "
+	    "~{8+}\r\n\0\r\nx\r\0\n\n\n"),
 	R("a APPEND INBOX {0+}\r\n\r\n",
-	  "APPEND 0 0\nDATA \"\"\na APPEND INBOX {0+}\n"),
+	  "APPEND 0 0\nDATA \"\"\na APPEND INBOX {0+}\r\n\n"),
 	R("a APPEND INBOX {0}\r\n\r\nb NOOP\r\n",
-	  "APPEND 0 0\n" CONT "DATA \"\"\na APPEND INBOX {0+}\nb NOOP\n"),
+	  "APPEND 0 0\n" CONT "DATA \"\"\na APPEND INBOX {0+}\r\n\nb NOOP\n"),
+	RLL("a APPEND INBOX ~{0}\r\n\r\n",
+	    "APPEND 0 0\n" CONT "DATA \"\"\na APPEND INBOX ~{0+}\r\n\n"),
+	/* MULTIAPPEND: flags and dates per message, sync and non-sync,
+	 * literal8 with NUL, an empty message, 8-bit data */
+	RLL("a append Drafts (\\Draft) \"29-Feb-2024 12:30:00 -0800\" "
+	    "{3}\r\nabc (\\Seen $Work) ~{5}\r\nx\0\r\ny \"01-Jan-2000 "
+	    "00:00:00 +0000\" {0+}\r\n () {7+}\r\ncaf\xc3\xa9\r\n\r\n",
+	    "APPEND 0 3\n" CONT "DATA \"abc\"\nAPPEND 1 5\n" CONT
+	    "DATA \"x\\x00\\r\\ny\"\nAPPEND 2 0\nDATA \"\"\nAPPEND 3 7\n"
+	    "DATA \"caf\\xc3\\xa9\\r\\n\"\n"
+	    "a APPEND Drafts (\\Draft) \"29-Feb-2024 12:30:00 -0800\" "
+	    "{3+}\r\nabc (\\Seen $Work) ~{5+}\r\nx\0\r\ny \"01-Jan-2000 "
+	    "00:00:00 +0000\" {0+}\r\n () {7+}\r\ncaf\xc3\xa9\r\n\n"),
+	/* data that looks like IMAP (a literal header, a tagged line) is
+	 * only data: the sizes say where it ends */
+	R("a APPEND INBOX {15+}\r\nx {3}\r\nb NOOP\r\n {4+}\r\n{1}\r\r\n",
+	  "APPEND 0 15\nDATA \"x {3}\\r\\nb NOOP\\r\\n\"\nAPPEND 1 4\n"
+	  "DATA \"{1}\\r\"\na APPEND INBOX {15+}\r\nx {3}\r\nb NOOP\r\n "
+	  "{4+}\r\n{1}\r\n"),
+	/* the mailbox as a literal, then a message */
+	R("a APPEND {6}\r\nSent 1 {1+}\r\nx\r\n",
+	  CONT "APPEND 0 1\nDATA \"x\"\na APPEND \"Sent 1\" {1+}\r\nx\n"),
 	R("a APPEND INBOX (\\Seen {3}\r\nb NOOP\r\n",
 	  "BAD a Invalid flag\nb NOOP\n"),
 	R("a APPEND INBOX (\\Seen {3+}\r\nabc\r\nb NOOP\r\n",

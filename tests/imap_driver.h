@@ -13,6 +13,17 @@
  *   DONE                              IDLE ended
  *   REJECT                            the driver refused that literal
  *   INCOMPLETE                        input ended inside a command
+ *   NO <tag> <reason>                 APPEND data over data_cap: the
+ *                                     command is parsed but not printed
+ *
+ * The canonical form is IMAP, so it may span lines: a literal header
+ * "{n+}" or "~{n+}" that ends a line is followed by CRLF and exactly n
+ * bytes of data, then the rest of the command. Every APPEND message is
+ * such a literal, carrying its data (collected from EV_LITERAL, at most
+ * data_cap bytes per command), so the canonical form of every command,
+ * APPEND included, parses again to itself (checked when `roundtrip`).
+ * A reader takes "OK <tag> <COMMAND> ", then the command up to a LF that
+ * does not end a literal header, reading n bytes after each such header.
  *
  * Session emulation: after AUTHENTICATE the next line is a SASL response,
  * after IDLE the next line must be DONE; after LOGIN or AUTHENTICATE the
@@ -25,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap_pvt.h"
 #include "imapfe/imap_parser.h"
 
 struct imap_drv_out {
@@ -84,8 +96,13 @@ struct imap_drv {
 	struct ife_imap_parser p;
 	const struct ife_imap_limits *post;
 	struct imap_drv_out out;
-	struct imap_drv_out data; /* current APPEND message */
-	size_t data_max;	  /* print at most this much of it */
+	/* every message of the current APPEND, concatenated, for its
+	 * canonical form; the current message starts at msg0 */
+	struct imap_drv_out data;
+	size_t msg0;
+	size_t data_max; /* DATA lines show at most this much of a message */
+	size_t data_cap; /* keep at most this much per APPEND (SIZE_MAX) */
+	bool data_over;	 /* this APPEND went over data_cap: not printed */
 	char *fmt;
 	size_t fmt_cap;
 	bool closed;
@@ -107,6 +124,7 @@ imap_drv_init(struct imap_drv *d, const struct ife_imap_limits *first,
 	memset(d, 0, sizeof(*d));
 	d->post = post;
 	d->data_max = 4096;
+	d->data_cap = SIZE_MAX;
 	d->fmt_cap = 1 << 16;
 	d->fmt = malloc(d->fmt_cap);
 	if (d->fmt == NULL)
@@ -123,7 +141,8 @@ imap_drv_free(struct imap_drv *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Canonical form -> parser -> canonical form must be a fixed point. */
+/* Canonical form -> parser -> canonical form must be a fixed point (APPEND:
+ * with the message data collected again from EV_LITERAL). */
 static inline void
 imap_drv_roundtrip(struct imap_drv *d, const char *canon, size_t n)
 {
@@ -142,14 +161,21 @@ imap_drv_roundtrip(struct imap_drv *d, const char *canon, size_t n)
 	if (ife_imap_parser_init(&p2, &l2, d->rt_arena, d->rt_size) != 0)
 		abort();
 	size_t pos = 0;
+	struct imap_drv_out msgs = {0};
 	enum ife_imap_ev k;
 	do {
 		k = ife_imap_parser_feed(&p2, line + pos, n + 2 - pos, &ev);
 		pos += ev.consumed;
-	} while (k == IFE_IMAP_EV_CONTINUE);
+		if (k == IFE_IMAP_EV_LITERAL)
+			imap_drv_put(&msgs, ev.data.ptr, ev.data.len);
+	} while (k == IFE_IMAP_EV_CONTINUE || k == IFE_IMAP_EV_APPEND ||
+		 k == IFE_IMAP_EV_LITERAL);
 	size_t m = k == IFE_IMAP_EV_COMMAND
-			   ? ife_imap_command_format(ev.cmd, again, n + 64)
+			   ? imap_command_format_data(ev.cmd,
+						      msgs.buf ? msgs.buf : "",
+						      msgs.len, again, n + 64)
 			   : 0;
+	free(msgs.buf);
 	if (k != IFE_IMAP_EV_COMMAND || m != n ||
 	    memcmp(again, canon, n) != 0 || pos != n + 2) {
 		imap_drv_puts(&d->out, "ROUNDTRIP-MISMATCH\n");
@@ -162,16 +188,22 @@ imap_drv_roundtrip(struct imap_drv *d, const char *canon, size_t n)
 static inline void
 imap_drv_command(struct imap_drv *d, const struct ife_imap_command *c)
 {
-	size_t n = ife_imap_command_format(c, d->fmt, d->fmt_cap);
+	/* APPEND: the messages' data, never NULL ({0+} has data too) */
+	const char *msgs = d->data.buf ? d->data.buf : "";
+	size_t mlen = c->cmd == IFE_IMAP_CMD_APPEND ? d->data.len : 0;
+	d->data.len = 0;
+	if (c->cmd == IFE_IMAP_CMD_APPEND && d->data_over)
+		return; /* reported by the NO line */
+	size_t n = imap_command_format_data(c, msgs, mlen, d->fmt, d->fmt_cap);
 	if (n >= d->fmt_cap) {
 		free(d->fmt);
 		d->fmt_cap = n + 1;
 		d->fmt = malloc(d->fmt_cap);
 		if (d->fmt == NULL)
 			abort();
-		n = ife_imap_command_format(c, d->fmt, d->fmt_cap);
+		n = imap_command_format_data(c, msgs, mlen, d->fmt, d->fmt_cap);
 	}
-	if (d->roundtrip && c->cmd != IFE_IMAP_CMD_APPEND)
+	if (d->roundtrip)
 		imap_drv_roundtrip(d, d->fmt, n);
 	imap_drv_puts(&d->out, "OK ");
 	imap_drv_put(&d->out, c->tag.ptr, c->tag.len);
@@ -188,6 +220,34 @@ imap_drv_command(struct imap_drv *d, const struct ife_imap_command *c)
 	     c->cmd == IFE_IMAP_CMD_AUTHENTICATE) &&
 	    d->post != NULL)
 		ife_imap_parser_set_limits(&d->p, d->post);
+}
+
+/* EV_APPEND accepted: collect this message for the canonical form, up to
+ * data_cap bytes for the whole command. */
+static inline void
+imap_drv_append(struct imap_drv *d, const struct ife_imap_command *c)
+{
+	const struct ife_imap_append *a = &c->u.append;
+	if (a->index == 0) {
+		d->data.len = 0;
+		d->data_over = false;
+	}
+	d->msg0 = d->data.len;
+	if (d->data_over)
+		return;
+	if (a->cur.size > d->data_cap - d->data.len) {
+		char b[96];
+		d->data_over = true;
+		d->errors++;
+		imap_drv_puts(&d->out, "NO ");
+		imap_drv_put(&d->out, c->tag.ptr, c->tag.len);
+		snprintf(b, sizeof(b), " APPEND data over the %zu-byte limit\n",
+			 d->data_cap);
+		imap_drv_puts(&d->out, b);
+		return;
+	}
+	if (a->cur.size == 0)
+		imap_drv_puts(&d->out, "DATA \"\"\n");
 }
 
 /* Feed data[0..len) in chunks of `step` bytes (0: all at once). */
@@ -231,18 +291,18 @@ imap_drv_run(struct imap_drv *d, const char *data, size_t len, size_t step)
 			if (ev.append_sync)
 				imap_drv_puts(&d->out,
 					      "+ Ready for literal data\n");
-			d->data.len = 0;
-			if (ev.cmd->u.append.cur.size == 0)
-				imap_drv_puts(&d->out, "DATA \"\"\n");
+			imap_drv_append(d, ev.cmd);
 			break;
 		case IFE_IMAP_EV_LITERAL:
+			if (d->data_over)
+				break;
 			imap_drv_put(&d->data, ev.data.ptr, ev.data.len);
 			if (ev.remaining == 0) {
 				imap_drv_puts(&d->out, "DATA \"");
-				imap_drv_escaped(&d->out, d->data.buf,
-						 d->data.len, d->data_max);
+				imap_drv_escaped(&d->out, d->data.buf + d->msg0,
+						 d->data.len - d->msg0,
+						 d->data_max);
 				imap_drv_puts(&d->out, "\"\n");
-				d->data.len = 0;
 			}
 			break;
 		case IFE_IMAP_EV_AUTH_LINE:

@@ -41,28 +41,31 @@ arena_size(void)
 	return (size_t)ife_imap_limits_postauth.max_command * 4;
 }
 
-/* Drop "OK <tag> <COMMAND> " from command lines. */
+/* Drop "OK <tag> <COMMAND> " from command lines. The transcript may hold
+ * NUL (literal8 APPEND data in a canonical form): lengths, not strings.
+ * The result's length goes to *olen. */
 static char *
-normalise(const char *t)
+normalise(const char *t, size_t n, size_t *olen)
 {
-	size_t n = strlen(t);
 	char *o = malloc(n + 1);
 	size_t k = 0;
-	const char *p = t;
+	const char *p = t, *e = t + n;
 	assert_non_null(o);
-	while (*p) {
-		if (strncmp(p, "OK ", 3) == 0 && (p == t || p[-1] == '\n')) {
-			const char *s = strchr(p + 3, ' ');
-			s = s ? strchr(s + 1, ' ') : NULL;
+	while (p < e) {
+		if (e - p >= 3 && memcmp(p, "OK ", 3) == 0 &&
+		    (p == t || p[-1] == '\n')) {
+			const char *s = memchr(p + 3, ' ', (size_t)(e - p - 3));
+			s = s ? memchr(s + 1, ' ', (size_t)(e - s - 1)) : NULL;
 			if (s)
 				p = s + 1;
 		}
-		while (*p && *p != '\n')
+		while (p < e && *p != '\n')
 			o[k++] = *p++;
-		if (*p == '\n')
+		if (p < e)
 			o[k++] = *p++;
 	}
 	o[k] = '\0';
+	*olen = k;
 	return o;
 }
 
@@ -70,7 +73,7 @@ normalise(const char *t)
  * length (0: none); guard = input ends on a guard page. */
 static char *
 run_case(const struct imap_case *c, size_t step, size_t split, bool guard,
-	 bool roundtrip)
+	 bool roundtrip, size_t *olen)
 {
 	size_t len = c->len ? c->len : strlen(c->in);
 	size_t asz = arena_size();
@@ -100,7 +103,9 @@ run_case(const struct imap_case *c, size_t step, size_t split, bool guard,
 		assert_non_null(a);
 		memcpy(a, in, split);
 		imap_drv_run(&d, a, split, 0);
-		if (strstr(d.out.buf ? d.out.buf : "", "INCOMPLETE\n")) {
+		const size_t il = strlen("INCOMPLETE\n");
+		if (d.out.len >= il && memcmp(d.out.buf + d.out.len - il,
+					      "INCOMPLETE\n", il) == 0) {
 			/* the driver reports a partial command at the end of
 			 * its input; for a split run that is not the end */
 			d.out.len -= strlen("INCOMPLETE\n");
@@ -113,7 +118,7 @@ run_case(const struct imap_case *c, size_t step, size_t split, bool guard,
 	} else {
 		imap_drv_run(&d, in, len, step);
 	}
-	char *out = normalise(d.out.buf ? d.out.buf : "");
+	char *out = normalise(d.out.buf ? d.out.buf : "", d.out.len, olen);
 	if (guard)
 		guard_buf_free(&g);
 	imap_drv_free(&d);
@@ -128,8 +133,9 @@ static void
 check_case(size_t i, size_t step, size_t split, bool guard, bool rt)
 {
 	const struct imap_case *c = &imap_cases[i];
-	char *out = run_case(c, step, split, guard, rt);
-	if (strcmp(out, c->out) != 0) {
+	size_t n, want = c->outlen ? c->outlen : strlen(c->out);
+	char *out = run_case(c, step, split, guard, rt, &n);
+	if (n != want || memcmp(out, c->out, n) != 0) {
 		print_error("case %zu (step %zu split %zu guard %d)\n"
 			    "input:    %s\nexpected: %s\ngot:      %s\n",
 			    i, step, split, guard, c->in, c->out, out);
@@ -787,6 +793,132 @@ test_imap_parser_big_literal_chunks(void **state)
 }
 
 static void
+test_imap_parser_append_format_data(void **state)
+{
+	(void)state;
+	/* the canonical form of an APPEND carries the data it is given; a
+	 * data length that is not the sum of the sizes gives headers only */
+	struct fx *f = fx_new(&ife_imap_limits_postauth);
+	struct ife_imap_event ev;
+	char in[] = "a APPEND INBOX (\\Seen) {3}\r\nabc ~{2+}\r\nx\0\r\n";
+	size_t pos = 0, len = sizeof(in) - 1;
+	enum ife_imap_ev k;
+	do {
+		k = feed(f, in + pos, len - pos, &ev);
+		pos += ev.consumed;
+	} while (k == IFE_IMAP_EV_APPEND || k == IFE_IMAP_EV_LITERAL);
+	assert_int_equal(k, IFE_IMAP_EV_COMMAND);
+	assert_int_equal(pos, len);
+	const struct ife_imap_command *c = ev.cmd;
+	char buf[128];
+	static const char hdrs[] = "a APPEND INBOX (\\Seen) {3+} ~{2+}";
+	static const char full[] =
+		"a APPEND INBOX (\\Seen) {3+}\r\nabc ~{2+}\r\nx\0";
+	assert_int_equal(ife_imap_command_format(c, buf, sizeof(buf)),
+			 strlen(hdrs));
+	assert_string_equal(buf, hdrs);
+	assert_int_equal(imap_command_format_data(c, NULL, 0, buf, sizeof(buf)),
+			 strlen(hdrs));
+	assert_int_equal(
+		imap_command_format_data(c, "abcx", 4, buf, sizeof(buf)),
+		strlen(hdrs));
+	assert_int_equal(
+		imap_command_format_data(c, "abcx\0?", 6, buf, sizeof(buf)),
+		strlen(hdrs));
+	assert_int_equal(
+		imap_command_format_data(c, "abcx\0", 5, buf, sizeof(buf)),
+		sizeof(full) - 1);
+	assert_memory_equal(buf, full, sizeof(full));
+	/* too small: the length it needs, truncated and NUL-terminated */
+	assert_int_equal(imap_command_format_data(c, "abcx\0", 5, buf, 20),
+			 sizeof(full) - 1);
+	assert_int_equal(strlen(buf), 19);
+	fx_free(f);
+}
+
+static void
+test_imap_parser_append_data_cap(void **state)
+{
+	(void)state;
+	/* the driver (and imapfe-parse) keeps at most data_cap bytes of one
+	 * APPEND's messages: over it, NO and no canonical form, the stream
+	 * stays in step */
+	size_t asz = arena_size();
+	void *arena = malloc(asz);
+	void *rt = malloc(asz);
+	struct imap_drv d;
+	assert_non_null(arena);
+	assert_non_null(rt);
+	assert_int_equal(
+		imap_drv_init(&d, &ife_imap_limits_postauth, NULL, arena, asz),
+		0);
+	d.roundtrip = true;
+	d.rt_arena = rt;
+	d.rt_size = asz;
+	d.data_cap = 5;
+	const char *in = "a APPEND INBOX {3+}\r\nabc {3+}\r\ndef {1+}\r\ng\r\n"
+			 "b APPEND INBOX {2+}\r\nxy {3}\r\nabc\r\n"
+			 "c NOOP\r\n";
+	imap_drv_run(&d, in, strlen(in), 0);
+	assert_string_equal(
+		d.out.buf, "APPEND 0 3\nDATA \"abc\"\nAPPEND 1 3\n"
+			   "NO a APPEND data over the 5-byte limit\n"
+			   "APPEND 2 1\n"
+			   "APPEND 0 2\nDATA \"xy\"\nAPPEND 1 3\n"
+			   "+ Ready for literal data\nDATA \"abc\"\n"
+			   "OK b APPEND b APPEND INBOX {2+}\r\nxy {3+}\r\nabc\n"
+			   "OK c NOOP c NOOP\n");
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.rt_failures, 0);
+	imap_drv_free(&d);
+	free(arena);
+	free(rt);
+}
+
+static void
+test_imap_parser_append_canonical_big(void **state)
+{
+	(void)state;
+	/* a 1 MiB message in 1500-byte segments: the canonical form holds
+	 * all of it and parses back to itself */
+	size_t asz = arena_size();
+	void *arena = malloc(asz);
+	void *rt = malloc(asz);
+	struct imap_drv d;
+	size_t msg = 1 << 20;
+	char hdr[64];
+	int hl = snprintf(hdr, sizeof(hdr), "a APPEND INBOX ~{%zu+}\r\n", msg);
+	size_t total = (size_t)hl + msg + 2;
+	char *in = malloc(total);
+	assert_non_null(arena);
+	assert_non_null(rt);
+	assert_non_null(in);
+	memcpy(in, hdr, (size_t)hl);
+	for (size_t i = 0; i < msg; i++)
+		in[hl + i] = (char)(i * 7 % 256);
+	memcpy(in + hl + msg, "\r\n", 2);
+	assert_int_equal(
+		imap_drv_init(&d, &ife_imap_limits_postauth, NULL, arena, asz),
+		0);
+	d.roundtrip = true;
+	d.rt_arena = rt;
+	d.rt_size = asz;
+	d.data_max = 0;
+	imap_drv_run(&d, in, total, 1500);
+	assert_int_equal(d.rt_failures, 0);
+	assert_int_equal(d.errors, 0);
+	static const char head[] = "APPEND 0 1048576\nDATA \"...\"\n"
+				   "OK a APPEND a APPEND INBOX ~{1048576+}\r\n";
+	assert_int_equal(d.out.len, sizeof(head) - 1 + msg + 1);
+	assert_memory_equal(d.out.buf, head, sizeof(head) - 1);
+	assert_memory_equal(d.out.buf + sizeof(head) - 1, in + hl, msg);
+	imap_drv_free(&d);
+	free(in);
+	free(arena);
+	free(rt);
+}
+
+static void
 test_imap_parser_set_arena_moves_partial_command(void **state)
 {
 	(void)state;
@@ -861,6 +993,9 @@ main(void)
 		cmocka_unit_test(test_imap_parser_fetch_typed),
 		cmocka_unit_test(test_imap_parser_dates_typed),
 		cmocka_unit_test(test_imap_parser_big_literal_chunks),
+		cmocka_unit_test(test_imap_parser_append_format_data),
+		cmocka_unit_test(test_imap_parser_append_data_cap),
+		cmocka_unit_test(test_imap_parser_append_canonical_big),
 		cmocka_unit_test(
 			test_imap_parser_set_arena_moves_partial_command),
 	};

@@ -4,18 +4,24 @@
  * Reads a client-to-server IMAP stream (with literals) on stdin and prints
  * one line per event (format in tests/imap_driver.h):
  *   OK <tag> <COMMAND> <canonical>   /  BAD <tag|*> <reason>  /  + <text>
- * The canonical form parses again to the same canonical form.
+ * The canonical form parses again to the same canonical form. It is IMAP
+ * text, so a literal ("{n+}" or "~{n+}" at a line end) is followed by CRLF
+ * and its n bytes: APPEND messages are printed with their data, so an
+ * APPEND's OK "line" spans as many lines as its messages hold.
  *
  *   imapfe-parse [--preauth] [--step N] [--max-line N] [--max-literal N]
  *                [--max-command N] [--max-depth N] [--max-tag N]
  *                [--max-args N] [--max-nonsync N] [--max-append N]
- *                [--utf8] [FILE] < stream
+ *                [--max-data N] [--utf8] [FILE] < stream
  *
  * --preauth starts with the pre-authentication limits and switches to the
  * post-authentication ones after LOGIN/AUTHENTICATE; --step N feeds the
  * parser N bytes at a time (1 shows that splits do not matter). Limit
  * options override the post-auth set (or both sets with --preauth).
- * FILE is read instead of stdin when given.
+ * FILE is read instead of stdin when given. --max-data N bounds the
+ * message data kept for one (MULTI)APPEND (default: the larger max_append
+ * of the limits in use, 64 MiB); an APPEND over it is parsed but printed
+ * as "NO <tag> APPEND data over the N-byte limit" (exit status 1).
  * Exit status: 0 if every command parsed, 1 if any BAD/BYE, 2 on usage.
  */
 #include <errno.h>
@@ -32,7 +38,8 @@ usage(void)
 		"usage: imapfe-parse [--preauth] [--step N] [--utf8]\n"
 		"       [--max-line N] [--max-literal N] [--max-command N]\n"
 		"       [--max-depth N] [--max-tag N] [--max-args N]\n"
-		"       [--max-nonsync N] [--max-append N] [FILE] < stream\n");
+		"       [--max-nonsync N] [--max-append N] [--max-data N]\n"
+		"       [FILE] < stream\n");
 	exit(2);
 }
 
@@ -77,6 +84,8 @@ main(int argc, char **argv)
 	struct ife_imap_limits post = ife_imap_limits_postauth;
 	bool preauth = false;
 	size_t step = 0;
+	unsigned long long max_data = 0;
+	bool have_max_data = false; /* else from max_append */
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--preauth") == 0) {
@@ -85,6 +94,9 @@ main(int argc, char **argv)
 			pre.utf8 = post.utf8 = true;
 		} else if (strcmp(argv[i], "--step") == 0 && i + 1 < argc) {
 			step = (size_t)num(argv[++i]);
+		} else if (strcmp(argv[i], "--max-data") == 0 && i + 1 < argc) {
+			max_data = num(argv[++i]);
+			have_max_data = true;
 		} else if (strncmp(argv[i], "--max-", 6) == 0 && i + 1 < argc) {
 			unsigned long long v = num(argv[i + 1]);
 			set_limit(&post, argv[i], v);
@@ -141,6 +153,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	d.data_max = 200;
+	if (!have_max_data)
+		max_data = post.max_append > pre.max_append ? post.max_append
+							    : pre.max_append;
+	d.data_cap = max_data < SIZE_MAX ? (size_t)max_data : SIZE_MAX;
 	imap_drv_run(&d, in, len, step);
 	fwrite(d.out.buf ? d.out.buf : "", 1, d.out.len, stdout);
 	int bad = d.errors != 0;

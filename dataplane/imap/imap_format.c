@@ -1,9 +1,11 @@
 /*
  * Canonical re-serialisation of a parsed command (ife_imap_command_format):
  * keywords upper-case, single spaces, strings as atom when possible, else
- * quoted, else a {n+} literal; sequence sets, dates and lists as parsed.
- * Used by imapfe-parse, the tests (round trip) and logging. Also holds the
- * small output helpers the response writer shares.
+ * quoted, else a {n+} literal; sequence sets, dates and lists as parsed;
+ * APPEND messages as {n+} / ~{n+} literals, with their data when the caller
+ * kept it (imap_command_format_data). Used by imapfe-parse, the tests
+ * (round trip) and logging. Also holds the small output helpers the
+ * response writer shares.
  */
 #include <stdio.h>
 #include <string.h>
@@ -556,10 +558,19 @@ out_list(struct imap_out *o, const struct ife_imap_command *c)
 	imap_out_raw(o, ")", 1);
 }
 
+/*
+ * APPEND (RFC 9051 6.3.12, MULTIAPPEND 3502, literal8 3516). Message
+ * literals are written non-synchronising ("{n+}", "~{n+}": the canonical
+ * form never needs a continuation); with `data` (every message's bytes,
+ * concatenated in order) each header is followed by CRLF and its data, so
+ * that the text parses again; without it, headers only.
+ */
 static void
-out_append(struct imap_out *o, const struct ife_imap_append *a)
+out_append(struct imap_out *o, const struct ife_imap_append *a,
+	   const char *data)
 {
 	out_mbox(o, &a->mbox);
+	uint64_t off = 0;
 	for (uint32_t i = 0; i < a->nmsgs; i++) {
 		const struct ife_imap_append_msg *m = &a->msgs[i];
 		if (m->has_flags) {
@@ -573,7 +584,12 @@ out_append(struct imap_out *o, const struct ife_imap_append *a)
 		}
 		imap_out_str(o, m->lit8 ? " ~{" : " {");
 		imap_out_u64(o, m->size);
-		imap_out_str(o, m->lit8 ? "}" : "+}");
+		imap_out_str(o, "+}");
+		if (data != NULL) {
+			imap_out_raw(o, "\r\n", 2);
+			imap_out_raw(o, data + off, (size_t)m->size);
+			off += m->size;
+		}
 	}
 }
 
@@ -635,6 +651,13 @@ out_notify(struct imap_out *o, const struct ife_imap_notify *n)
 
 size_t
 ife_imap_command_format(const struct ife_imap_command *c, char *buf, size_t cap)
+{
+	return imap_command_format_data(c, NULL, 0, buf, cap);
+}
+
+size_t
+imap_command_format_data(const struct ife_imap_command *c, const char *data,
+			 size_t data_len, char *buf, size_t cap)
 {
 	struct imap_out o = {buf, cap ? cap - 1 : 0, 0};
 	imap_out_raw(&o, c->tag.ptr, c->tag.len);
@@ -709,10 +732,21 @@ ife_imap_command_format(const struct ife_imap_command *c, char *buf, size_t cap)
 		imap_out_raw(&o, " ", 1);
 		out_status(&o, c->u.status.atts);
 		break;
-	case IFE_IMAP_CMD_APPEND:
+	case IFE_IMAP_CMD_APPEND: {
+		/* the data must be exactly the messages' bytes, else headers
+		 * only (never a literal shorter than its header says) */
+		uint64_t left = data_len;
+		for (uint32_t i = 0; data != NULL && i < c->u.append.nmsgs;
+		     i++) {
+			if (c->u.append.msgs[i].size > left)
+				data = NULL;
+			else
+				left -= c->u.append.msgs[i].size;
+		}
 		imap_out_raw(&o, " ", 1);
-		out_append(&o, &c->u.append);
+		out_append(&o, &c->u.append, left == 0 ? data : NULL);
 		break;
+	}
 	case IFE_IMAP_CMD_SEARCH:
 	case IFE_IMAP_CMD_SORT:
 	case IFE_IMAP_CMD_THREAD:

@@ -167,4 +167,18 @@ void imap_out_u64(struct imap_out *o, uint64_t v);
 void imap_out_astring(struct imap_out *o, const char *s, size_t n);
 void imap_out_string(struct imap_out *o, const char *s, size_t n);
 
+/*
+ * ife_imap_command_format() with APPEND message data: data[0..data_len)
+ * holds every message's bytes, concatenated in order (data_len = the sum of
+ * msgs[i].size), and each "{n+}" / "~{n+}" header is followed by CRLF and
+ * that message's n bytes, so that the canonical form of an APPEND parses
+ * again to itself too. With data NULL, or a data_len that is not that sum,
+ * headers only (ife_imap_command_format). The parser streams message data
+ * (EV_LITERAL) without keeping it: collecting it is the caller's business
+ * (tests/imap_driver.h does, bounded).
+ */
+size_t imap_command_format_data(const struct ife_imap_command *cmd,
+				const char *data, size_t data_len, char *buf,
+				size_t cap);
+
 #endif /* IMAP_PVT_H */

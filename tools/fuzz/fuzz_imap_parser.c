@@ -5,9 +5,11 @@
  * which literals the "session" refuses; the rest is a client stream. The stream
  * is parsed whole, one byte at a time and in 7-byte chunks: the three
  * transcripts must be identical (the parser is split-independent), every
- * canonical form must parse back to itself, and nothing may crash, hang or read
- * out of bounds. The same bytes then go through the writer as an astring and
- * must read back unchanged.
+ * canonical form (APPEND included, with its message data) must parse back to
+ * itself, and nothing may crash, hang or read out of bounds. Transcripts are
+ * compared by length, not as strings: literal8 data may hold NUL. The same
+ * bytes then go through the writer as an astring and must read back
+ * unchanged.
  *
  * Replayed over the seed corpus in every build (tools/fuzz/standalone_main.c)
  * and fuzzed for fuzz_seconds in the clang -Dfuzz=true build.
@@ -39,7 +41,7 @@ static uint8_t arena[1 << 20], rta[1 << 20];
 
 static char *
 transcript(const struct ife_imap_limits *lim, const char *in, size_t n,
-	   size_t step, bool rt, uint32_t reject)
+	   size_t step, bool rt, uint32_t reject, size_t *tlen)
 {
 	size_t asz = sizeof(arena);
 	struct imap_drv d;
@@ -50,9 +52,12 @@ transcript(const struct ife_imap_limits *lim, const char *in, size_t n,
 	d.rt_arena = rta;
 	d.rt_size = asz;
 	imap_drv_run(&d, in, n, step);
-	char *t = strdup(d.out.buf ? d.out.buf : "");
+	char *t = malloc(d.out.len + 1);
 	if (t == NULL)
 		abort();
+	memcpy(t, d.out.buf ? d.out.buf : "", d.out.len);
+	t[d.out.len] = '\0';
+	*tlen = d.out.len;
 	if (d.rt_failures) {
 		fprintf(stderr, "canonical form does not round-trip:\n%s\n", t);
 		abort();
@@ -84,10 +89,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size - 1;
 	/* bits 3-7 of byte 0: refuse some literals (reject path) */
 	uint32_t rej = (data[0] >> 3) * 0x08421084u;
-	char *a = transcript(&lim, in, n, 0, true, rej);
-	char *b = transcript(&lim, in, n, 1, false, rej);
-	char *c = transcript(&lim, in, n, 7, false, rej);
-	if (strcmp(a, b) != 0 || strcmp(a, c) != 0) {
+	size_t na, nb, nc;
+	char *a = transcript(&lim, in, n, 0, true, rej, &na);
+	char *b = transcript(&lim, in, n, 1, false, rej, &nb);
+	char *c = transcript(&lim, in, n, 7, false, rej, &nc);
+	if (na != nb || na != nc || memcmp(a, b, na) != 0 ||
+	    memcmp(a, c, na) != 0) {
 		fprintf(stderr,
 			"split changes the result:\n--- whole\n%s\n"
 			"--- bytewise\n%s\n--- 7\n%s\n",
