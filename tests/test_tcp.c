@@ -1165,6 +1165,40 @@ test_tcp_rtt_timestamps(void **state)
 	assert_int_equal(ife_tcp_stats(f->st)->retrans_segs, 0);
 }
 
+/* After an RTO rolls SND.NXT back, a pure ACK must still carry SND.MAX:
+ * numbered at SND.NXT it lies before data the peer already holds, and
+ * Linux drops it unread as out of window (the lab's stalled echo flows). */
+static void
+test_tcp_pure_ack_after_rto_uses_snd_max(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char data[4000];
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	/* Several segments in flight, so that after the RTO (cwnd = 1 MSS)
+	 * SND.NXT stays behind SND.MAX. */
+	assert_int_equal(ife_tcp_write(f->st, c, data, sizeof(data), f->now),
+			 (int)sizeof(data));
+	unsigned sent = 0;
+	while (pop(f, &s) == 1)
+		sent += s.len;
+	assert_true(sent > 0 && sent < sizeof(data) + 1);
+	assert_true(sent > s.len); /* more than one segment */
+	advance(f, 1000);	   /* RTO: only the first segment goes again */
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack);
+	assert_true(s.len < sent);
+	drain(f);
+	/* An old, unacceptable segment from the peer forces a pure ACK. */
+	inj(f, TH_ACK, f->pseq - 100, f->pack, 65535, NULL, "xy", 2);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.seq, f->pack + sent); /* SND.MAX, not SND.NXT */
+	assert_int_equal(s.ack, f->pseq);
+}
+
 static void
 test_tcp_spurious_rto_eifel(void **state)
 {
@@ -1439,6 +1473,74 @@ test_tcp_ooo_bound(void **state)
 	assert_int_equal(ife_tcp_stats(f->st)->drop_ooo_full, 6);
 	while (pop(f, &s))
 		;
+}
+
+static void
+test_tcp_stack_receive_budget(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.rx_mbuf_max = 4;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	f->auto_read = 0;
+	for (int k = 0; k < 6; k++)
+		inj(f, TH_ACK, f->pseq + (uint32_t)k, f->pack, 65535, NULL, "x",
+		    1);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_rx_mem, 2);
+	assert_int_equal(f->st->rx_held, 4);
+	/* Out of order data counts too, and is freed with the conn. */
+	inj(f, TH_ACK, f->pseq + 100, f->pack, 65535, NULL, "y", 1);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_rx_mem, 3);
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, f->conn, &m, f->now), 4);
+	rte_pktmbuf_free(m);
+	assert_int_equal(f->st->rx_held, 0);
+	inj(f, TH_ACK, f->pseq + 100, f->pack, 65535, NULL, "y", 1);
+	assert_int_equal(f->st->rx_held, 1);
+	ife_tcp_abort(f->st, f->conn, f->now);
+	assert_int_equal(f->st->rx_held, 0);
+	while (pop(f, &s))
+		;
+}
+
+/* An empty pool is not a loss: output retries in 1 ms, no backoff. */
+static void
+test_tcp_output_retries_when_pool_empty(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	struct rte_mempool *small = rte_pktmbuf_pool_create(
+		"t_small", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(small);
+	f->p.mp = small;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	inj(f, TH_ACK, f->pseq, f->pack, 0, NULL, NULL, 0); /* window 0 */
+	assert_int_equal(ife_tcp_write(f->st, c, "hello", 5, f->now), 5);
+	struct rte_mbuf *hold[64];
+	unsigned nh = 0;
+	while (nh < 64 && (hold[nh] = rte_pktmbuf_alloc(small)) != NULL)
+		nh++;
+	inj(f, TH_ACK, f->pseq, f->pack, 1000, NULL, NULL, 0); /* opens */
+	assert_int_equal(pending(f), 0);
+	assert_true(ife_tcp_stats(f->st)->tx_no_mbuf > 0);
+	for (unsigned k = 0; k < nh; k++)
+		rte_pktmbuf_free(hold[k]);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 5);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.backoff, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 0);
+	ife_tcp_abort(f->st, c, f->now);
+	while (pop(f, &s))
+		;
+	ife_tcp_stack_destroy(&f->st);
+	assert_int_equal(rte_mempool_in_use_count(small), 0);
+	rte_mempool_free(small);
 }
 
 static void
@@ -2101,6 +2203,7 @@ main(void)
 		T(test_tcp_bad_segments_counted),
 		T(test_tcp_retransmit_rto_backoff_karn),
 		T(test_tcp_rtt_timestamps),
+		T(test_tcp_pure_ack_after_rto_uses_snd_max),
 		T(test_tcp_spurious_rto_eifel),
 		T(test_tcp_rto_gives_up),
 		T(test_tcp_fast_retransmit_newreno),
@@ -2110,6 +2213,8 @@ main(void)
 		T(test_tcp_ooo_sack_and_reassembly),
 		T(test_tcp_ooo_covered_by_queued),
 		T(test_tcp_ooo_bound),
+		T(test_tcp_stack_receive_budget),
+		T(test_tcp_output_retries_when_pool_empty),
 		T(test_tcp_zero_window_probe),
 		T(test_tcp_receive_window_closes_and_reopens),
 		T(test_tcp_keepalive),

@@ -120,38 +120,12 @@ check_lcores(const char *lcores, char *err, size_t errlen)
 }
 
 /* ife_tcp_stats fields, by name, for the JSON counters. */
-#define TCP_STATS(X)                                                                                      \
-	X(rx_segs)                                                                                        \
-	X(rx_bytes)                                                                                       \
-	X(tx_segs)                                                                                        \
-	X(tx_bytes)                                                                                       \
-	X(tx_data_segs) X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(tx_fin) X(tx_no_mbuf) X(            \
-		tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum) X(drop_bad_flags)          \
-		X(drop_bad_addr) X(drop_no_conn) X(drop_listen_noack) X(drop_pool_full) X(                \
-			drop_bad_cookie) X(drop_paws) X(drop_out_of_window) X(drop_ack_invalid)           \
-			X(drop_no_ack_flag) X(drop_syn_sent_bad) X(drop_rcvq_full) X(drop_ooo_full) X(    \
-				drop_after_close) X(drop_rst_ignored) X(listen_syns) X(syn_backlog_full)  \
-				X(synack_retrans) X(syncookies_sent) X(syncookies_ok) X(                  \
-					conn_accepted) X(conn_connected) X(conn_connect_fail)             \
-					X(conn_closed) X(conn_reset_rx) X(conn_timeout) X(                \
-						conn_aborted) X(conn_time_wait) X(conn_tw_reused)         \
-						X(conn_keepalive_drop) X(rto_fired) X(retrans_segs) X(    \
-							fast_retrans) X(dupacks_rx) X(recovery_partial)   \
-							X(recovery_full) X(spurious_rto_undo) X(          \
-								ooo_segs) X(ooo_dup) X(dup_data_segs)     \
-								X(delayed_acks) X(                        \
-									sack_blocks_tx) X(zero_window_tx) \
-									X(zwp_tx) X(keepalive_tx) X(      \
-										challenge_acks)           \
-										X(challenge_acks_limited) \
-											X(pmtu_updates)
-
 static const struct {
 	const char *name;
 	size_t off;
 } tcp_stat_fields[] = {
 #define TCP_STAT_FIELD(f) {#f, offsetof(struct ife_tcp_stats, f)},
-	TCP_STATS(TCP_STAT_FIELD)
+	IFE_TCP_STATS_FIELDS(TCP_STAT_FIELD)
 #undef TCP_STAT_FIELD
 };
 

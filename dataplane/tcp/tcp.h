@@ -39,6 +39,8 @@
 
 #include <rte_mbuf.h>
 
+#include "imapfe/err.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -128,12 +130,20 @@ struct ife_tcp_params {
 	uint32_t snd_buf;     /**< send queue bytes per conn; 262144 */
 	uint16_t rcvq_max_segs; /**< in-order + out-of-order mbufs; 512 */
 	uint16_t ooo_max_segs;	/**< out-of-order mbufs per conn; 64 */
+	/** mbufs all receive queues of the stack may hold together, so
+	 * that data waiting for the app never starves the RX ring of the
+	 * pool; half the pool's size (beyond, data is dropped, counted in
+	 * drop_rx_mem, and windows stop opening at 3/4 of it) */
+	uint32_t rx_mbuf_max;
 	/* timers, milliseconds */
-	uint32_t rto_min_ms;	     /**< 200 */
-	uint32_t rto_max_ms;	     /**< 60000 (RFC 6298 2.5) */
-	uint32_t rto_init_ms;	     /**< 1000 (RFC 6298 2.1) */
-	uint32_t delack_ms;	     /**< 40 */
-	uint32_t time_wait_ms;	     /**< 2*MSL; 60000 */
+	uint32_t rto_min_ms;   /**< 200 */
+	uint32_t rto_max_ms;   /**< 60000 (RFC 6298 2.5) */
+	uint32_t rto_init_ms;  /**< 1000 (RFC 6298 2.1) */
+	uint32_t delack_ms;    /**< 40 */
+	uint32_t time_wait_ms; /**< 2*MSL; 60000 */
+	/** TIME_WAIT TCBs kept at most; beyond, a closing connection skips
+	 * TIME_WAIT (as Linux tcp_max_tw_buckets); max_conns / 2 */
+	uint32_t time_wait_max;
 	uint32_t fin_wait2_ms;	     /**< orphan FIN_WAIT_2 limit; 60000 */
 	uint32_t keepalive_idle_ms;  /**< 0 = keepalive off */
 	uint32_t keepalive_intvl_ms; /**< 75000 */
@@ -169,6 +179,7 @@ struct ife_tcp_stats {
 	uint64_t drop_syn_sent_bad;  /**< bad ACK/RST in SYN_SENT */
 	uint64_t drop_rcvq_full;     /**< receive segment limit reached */
 	uint64_t drop_ooo_full;	     /**< out-of-order limit reached */
+	uint64_t drop_rx_mem;	     /**< stack receive budget spent */
 	uint64_t drop_after_close;   /**< data after the app closed (RST) */
 	uint64_t drop_rst_ignored;   /**< RST outside the window */
 	/* connection events */
@@ -176,7 +187,8 @@ struct ife_tcp_stats {
 	uint64_t syncookies_sent, syncookies_ok;
 	uint64_t conn_accepted, conn_connected, conn_connect_fail;
 	uint64_t conn_closed, conn_reset_rx, conn_timeout, conn_aborted;
-	uint64_t conn_time_wait, conn_tw_reused, conn_keepalive_drop;
+	uint64_t conn_time_wait, conn_tw_reused, conn_tw_overflow;
+	uint64_t conn_keepalive_drop;
 	/* TCP events worth graphing */
 	uint64_t rto_fired, retrans_segs, fast_retrans, dupacks_rx;
 	uint64_t recovery_partial, recovery_full, spurious_rto_undo;
@@ -184,6 +196,36 @@ struct ife_tcp_stats {
 	uint64_t sack_blocks_tx, zero_window_tx, zwp_tx, keepalive_tx;
 	uint64_t challenge_acks, challenge_acks_limited, pmtu_updates;
 };
+
+/**
+ * Every field of struct ife_tcp_stats, in order, for exporters:
+ * \code
+ * #define F(name) printf("%s %lu\n", #name, stats->name);
+ * IFE_TCP_STATS_FIELDS(F)
+ * \endcode
+ */
+// clang-format off
+#define IFE_TCP_STATS_FIELDS(X) \
+	X(rx_segs) X(rx_bytes) X(tx_segs) X(tx_bytes) X(tx_data_segs) \
+	X(tx_acks) X(tx_rst) X(tx_syn) X(tx_synack) X(tx_fin) X(tx_no_mbuf) \
+	X(tx_output_err) X(drop_short) X(drop_bad_doff) X(drop_bad_csum) \
+	X(drop_bad_flags) X(drop_bad_addr) X(drop_no_conn) \
+	X(drop_listen_noack) X(drop_pool_full) X(drop_bad_cookie) \
+	X(drop_paws) X(drop_out_of_window) X(drop_ack_invalid) \
+	X(drop_no_ack_flag) X(drop_syn_sent_bad) X(drop_rcvq_full) \
+	X(drop_ooo_full) X(drop_rx_mem) X(drop_after_close) \
+	X(drop_rst_ignored) \
+	X(listen_syns) X(syn_backlog_full) X(synack_retrans) \
+	X(syncookies_sent) X(syncookies_ok) X(conn_accepted) \
+	X(conn_connected) X(conn_connect_fail) X(conn_closed) \
+	X(conn_reset_rx) X(conn_timeout) X(conn_aborted) X(conn_time_wait) \
+	X(conn_tw_reused) X(conn_tw_overflow) X(conn_keepalive_drop) \
+	X(rto_fired) X(retrans_segs) X(fast_retrans) X(dupacks_rx) \
+	X(recovery_partial) X(recovery_full) X(spurious_rto_undo) \
+	X(ooo_segs) X(ooo_dup) X(dup_data_segs) X(delayed_acks) \
+	X(sack_blocks_tx) X(zero_window_tx) X(zwp_tx) X(keepalive_tx) \
+	X(challenge_acks) X(challenge_acks_limited) X(pmtu_updates)
+// clang-format on
 
 /** States of RFC 9293 section 3.3.2. */
 enum ife_tcp_state {

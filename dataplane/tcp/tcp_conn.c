@@ -7,6 +7,14 @@
 
 #include "tcp_pvt.h"
 
+/* The field list must name every counter exactly once. */
+#define IFE_TCP_COUNT_FIELD(f) +1
+static_assert(sizeof(struct ife_tcp_stats) ==
+		      sizeof(uint64_t) *
+			      (0 IFE_TCP_STATS_FIELDS(IFE_TCP_COUNT_FIELD)),
+	      "IFE_TCP_STATS_FIELDS out of date");
+#undef IFE_TCP_COUNT_FIELD
+
 /* ---- stack ------------------------------------------------------------ */
 
 static uint32_t
@@ -44,6 +52,7 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	DEF(rto_init_ms, 1000);
 	DEF(delack_ms, 40);
 	DEF(time_wait_ms, 60000);
+	DEF(time_wait_max, p.max_conns / 2 ? p.max_conns / 2 : 1);
 	DEF(fin_wait2_ms, 60000);
 	DEF(keepalive_intvl_ms, 75000);
 	DEF(keepalive_probes, 9);
@@ -59,6 +68,8 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	    p.rto_min_ms > p.rto_max_ms || p.rto_init_ms > p.rto_max_ms ||
 	    p.delack_ms >= p.rto_min_ms)
 		return -EINVAL;
+	if (p.rx_mbuf_max == 0)
+		p.rx_mbuf_max = p.mp->size / 2 ? p.mp->size / 2 : 1;
 	uint32_t room = rte_pktmbuf_data_room_size(p.mp);
 	if (room < RTE_PKTMBUF_HEADROOM + 60 + 536)
 		return -EINVAL;
@@ -120,7 +131,7 @@ ife_tcp_stack_destroy(struct ife_tcp_stack **stp)
 	if (st->conns != NULL)
 		for (uint32_t i = 0; i < st->nconns; i++)
 			if (!(st->conns[i].flags & TF_FREED))
-				tcp_free_queues(&st->conns[i]);
+				tcp_free_queues(st, &st->conns[i]);
 	rte_free(st->conns);
 	rte_free(st->buckets);
 	rte_free(st->wheel);
@@ -215,13 +226,14 @@ static const uint16_t cookie_mss[8] = {536,  1220, 1300, 1400,
 
 static uint32_t
 cookie_hash(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
-	    uint16_t sport, uint16_t dport, uint32_t count)
+	    uint16_t sport, uint16_t dport, uint32_t count, uint32_t irs)
 {
-	uint8_t buf[44];
+	uint8_t buf[48];
 	/* local = ip->dst (we are the receiver of the SYN). */
 	size_t n = tuple_bytes(buf, ip->family, ip->dst, dport, ip->src, sport);
 	memcpy(buf + n, &count, 4);
-	return (uint32_t)tcp_siphash(&st->key[4], buf, n + 4);
+	memcpy(buf + n + 4, &irs, 4);
+	return (uint32_t)tcp_siphash(&st->key[4], buf, n + 8);
 }
 
 uint32_t
@@ -233,11 +245,12 @@ tcp_cookie_make(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 	for (uint32_t i = 0; i < 8; i++)
 		if (cookie_mss[i] <= mss)
 			idx = i;
-	/* As Linux: H1 + irs + (count << 24) + ((H2(count) + idx) & 2^24-1);
-	 * 21 bits of the low part must decode to zero: a forged ACK passes
-	 * with probability 8 / 2^24 per try. */
-	uint32_t h1 = cookie_hash(st, ip, sport, dport, 0xffffffffu);
-	uint32_t h2 = cookie_hash(st, ip, sport, dport, count);
+	/* As Linux: H1 + irs + (count << 24) + ((H2(count, irs) + idx) &
+	 * 2^24-1), with the peer's ISN also inside H2: 21 bits of the low
+	 * part must decode to zero, so a blind forged ACK passes with
+	 * probability 8 / 2^24. */
+	uint32_t h1 = cookie_hash(st, ip, sport, dport, 0xffffffffu, 0);
+	uint32_t h2 = cookie_hash(st, ip, sport, dport, count, irs);
 	return h1 + irs + (count << 24) + ((h2 + idx) & 0xffffffu);
 }
 
@@ -247,13 +260,13 @@ tcp_cookie_check(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		 uint16_t *mss_r)
 {
 	uint32_t now_count = st->now_ms >> COOKIE_PERIOD_SHIFT;
-	uint32_t h1 = cookie_hash(st, ip, sport, dport, 0xffffffffu);
+	uint32_t h1 = cookie_hash(st, ip, sport, dport, 0xffffffffu, 0);
 	uint32_t v = cookie - h1 - irs;
 	uint32_t diff = (now_count - (v >> 24)) & 0xff;
 	if (diff > 1)
 		return IFE_EPROTO; /* older than two periods */
 	uint32_t count = now_count - diff;
-	uint32_t h2 = cookie_hash(st, ip, sport, dport, count);
+	uint32_t h2 = cookie_hash(st, ip, sport, dport, count, irs);
 	uint32_t idx = (v - (count << 24) - h2) & 0xffffffu;
 	if (idx >= 8)
 		return IFE_EPROTO;
@@ -311,11 +324,13 @@ tcp_conn_drop(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		return;
 	if (c->state == IFE_TCP_SYN_RCVD && c->listen_idx != IFE_TCP_NO_LISTEN)
 		st->lis[c->listen_idx].syn_count--;
+	if (c->state == IFE_TCP_TIME_WAIT)
+		st->tw_count--;
 	c->listen_idx = IFE_TCP_NO_LISTEN;
 	tcp_hash_remove(st, c);
 	c->t_rexmt = c->t_delack = c->t_keep = 0;
 	tcp_timer_remove(st, c);
-	tcp_free_queues(c);
+	tcp_free_queues(st, c);
 	c->state = IFE_TCP_CLOSED;
 	switch (final_event) {
 	case IFE_TCP_EV_RESET:
@@ -358,6 +373,15 @@ tcp_set_state(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint8_t state)
 void
 tcp_enter_time_wait(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
+	if (st->tw_count >= st->p.time_wait_max) {
+		/* Table of TIME_WAITs full: send the final ACK and close
+		 * at once (as Linux beyond tcp_max_tw_buckets). */
+		st->stats.conn_tw_overflow++;
+		tcp_send_ack(st, c);
+		tcp_conn_drop(st, c, IFE_TCP_EV_CLOSED);
+		return;
+	}
+	st->tw_count++;
 	c->state = IFE_TCP_TIME_WAIT;
 	st->stats.conn_time_wait++;
 	c->t_rexmt = 0;
@@ -371,7 +395,9 @@ tcp_enter_time_wait(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 void
 tcp_conn_established(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
-	c->state = IFE_TCP_ESTABLISHED;
+	/* A close in SYN_RCVD (RFC 9293 3.10.4) takes effect now. */
+	c->state = (c->flags & TF_SHUT_WR) ? IFE_TCP_FIN_WAIT_1
+					   : IFE_TCP_ESTABLISHED;
 	c->last_rx = st->now_ms;
 	if (st->p.keepalive_idle_ms) {
 		c->t_keep = tcp_deadline(st, st->p.keepalive_idle_ms);
@@ -403,9 +429,9 @@ conn_identity(struct ife_tcp_conn *c, const struct ife_tcp_ip *ip,
 	c->rport = sport;
 }
 
-static void
-conn_syn_opts(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
-	      const struct tcp_opts *o, uint16_t peer_mss)
+void
+tcp_conn_syn_opts(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+		  const struct tcp_opts *o, uint16_t peer_mss)
 {
 	if (o->wscale != 0xff) {
 		c->flags |= TF_WS_OK;
@@ -454,7 +480,11 @@ tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 				     s->ack - 1, &mss) == 0) {
 			struct ife_tcp_conn *c = tcp_conn_alloc(st);
 			if (c == NULL) {
+				/* Tell the peer rather than leave it
+				 * believing it is connected. */
 				st->stats.drop_pool_full++;
+				tcp_send_reset(st, ip, sport, dport, s->ack, 0,
+					       TH_RST);
 				return NULL;
 			}
 			conn_identity(c, ip, sport, dport);
@@ -468,11 +498,13 @@ tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 					o.wscale = (uint8_t)(bits & 0xf);
 				o.sack_ok = !!(bits & 0x10);
 			}
-			conn_syn_opts(st, c, &o, mss);
+			tcp_conn_syn_opts(st, c, &o, mss);
 			c->flags |= TF_PASSIVE | TF_APP_CLOSED;
 			c->ctx = l->ctx;
 			c->irs = s->seq - 1;
-			c->rcv_nxt = c->rcv_adv = s->seq;
+			c->rcv_nxt = s->seq;
+			/* What the cookie SYN-ACK advertised (unscaled). */
+			c->rcv_adv = s->seq + tcp_min32(st->p.rcv_buf, 65535);
 			c->iss = s->ack - 1;
 			c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 			c->recover = c->snd_una;
@@ -519,7 +551,7 @@ tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		return NULL;
 	}
 	conn_identity(c, ip, sport, dport);
-	conn_syn_opts(st, c, &s->o, s->o.mss);
+	tcp_conn_syn_opts(st, c, &s->o, s->o.mss);
 	c->state = IFE_TCP_SYN_RCVD;
 	c->flags |= TF_PASSIVE | TF_APP_CLOSED;
 	c->listen_idx = (uint8_t)lidx;

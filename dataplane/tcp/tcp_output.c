@@ -48,8 +48,9 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 	uint32_t space = st->p.rcv_buf > used ? st->p.rcv_buf - used : 0;
 	unsigned segs =
 		(c->rcvq_head ? c->rcvq_head->nb_segs : 0) + c->ooo_segs;
-	if (segs >= st->p.rcvq_max_segs)
-		space = 0;
+	if (segs >= st->p.rcvq_max_segs ||
+	    st->rx_held >= st->p.rx_mbuf_max / 4 * 3)
+		space = 0; /* do not open the window further */
 	uint32_t maxw = 65535u << c->rcv_wscale;
 	return space > maxw ? maxw : space;
 }
@@ -222,25 +223,56 @@ fill_hdr(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport, uint32_t seq,
 	th->tcp_urp = 0;
 }
 
-/* Copy @p len bytes at byte offset @p off of the send queue to @p dst. */
+/* Copy @p len bytes at byte offset @p off of the send queue to @p dst,
+ * starting from the cursor when it is not past @p off, and leave the
+ * cursor on the mbuf holding the byte after the copy. */
 static void
-sndq_copy(const struct ife_tcp_conn *c, uint32_t off, uint32_t len,
-	  uint8_t *dst)
+sndq_copy(struct ife_tcp_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
 {
-	const struct rte_mbuf *s = c->sndq_head;
-	while (s != NULL && off >= s->data_len) {
-		off -= s->data_len;
+	struct rte_mbuf *s = c->sndq_head;
+	uint32_t base = 0;
+	if (c->snd_cur != NULL && c->snd_cur_off <= off) {
+		s = c->snd_cur;
+		base = c->snd_cur_off;
+	}
+	while (s != NULL && s->next != NULL && off - base >= s->data_len) {
+		base += s->data_len;
 		s = s->next;
 	}
-	while (len > 0 && s != NULL) {
+	if (s == NULL)
+		return;
+	off -= base;
+	while (len > 0) {
+		if (off >= s->data_len) {
+			if (s->next == NULL)
+				break; /* callers never ask past the queue */
+			base += s->data_len;
+			off -= s->data_len;
+			s = s->next;
+			continue;
+		}
 		uint32_t n = tcp_min32(len, s->data_len - off);
 		memcpy(dst, rte_pktmbuf_mtod_offset(s, const uint8_t *, off),
 		       n);
 		dst += n;
 		len -= n;
-		off = 0;
-		s = s->next;
+		off += n;
 	}
+	/* The cursor may rest at the end of the last mbuf: bytes the app
+	 * appends later continue from there. */
+	c->snd_cur = s;
+	c->snd_cur_off = base;
+}
+
+/* The pool is empty: try again in 1 ms, without the loss semantics (and
+ * the backoff) of a retransmission timeout. Uses the delayed-ACK slot. */
+static void
+tcp_output_retry(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	c->flags |= TF_OUT_RETRY;
+	if (c->t_delack == 0 || TS_LT(st->now_ms + 1, c->t_delack))
+		c->t_delack = tcp_deadline(st, 1);
+	tcp_timer_update(st, c);
 }
 
 int
@@ -254,6 +286,7 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
 	if (m == NULL) {
 		st->stats.tx_no_mbuf++;
+		tcp_output_retry(st, c);
 		return -ENOMEM;
 	}
 	if (flags & TH_SYN) {
@@ -289,6 +322,7 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	if (p == NULL) {
 		rte_pktmbuf_free(m);
 		st->stats.tx_no_mbuf++;
+		tcp_output_retry(st, c);
 		return -ENOMEM;
 	}
 	uint32_t ack = (flags & TH_ACK) ? c->rcv_nxt : 0;
@@ -328,7 +362,13 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 void
 tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
-	tcp_send_seg(st, c, c->snd_nxt, 0, TH_ACK);
+	/* A pure ACK carries SND.MAX, not SND.NXT (as BSD does): after a
+	 * retransmission timeout SND.NXT is rolled back to SND.UNA, and an
+	 * ACK numbered there lies before what the peer has already received.
+	 * Linux drops such a segment as out of window without reading its
+	 * ACK field; when the peer's own ACKs are equally stale, both sides
+	 * back off forever (seen in the lab with 1000 echo flows). */
+	tcp_send_seg(st, c, c->snd_max, 0, TH_ACK);
 }
 
 void
@@ -388,7 +428,7 @@ tcp_send_synack_cookie(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		/* Low 5 bits carry our wscale (15 = none) and SACK-ok, so
 		 * the ACK's TSecr brings them back (as Linux does). */
 		uint32_t bits =
-			(ws ? st->rcv_wscale : 0xfu) | (o->sack_ok ? 0x10u : 0);
+			(ws ? o->wscale : 0xfu) | (o->sack_ok ? 0x10u : 0);
 		tsval = ((st->now_ms - 0x20) & ~0x1fu) | bits;
 	}
 	unsigned olen =
@@ -470,12 +510,8 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		if (SEQ_LT(seq, c->snd_max))
 			st->stats.retrans_segs++;
 		int rc = tcp_send_seg(st, c, seq, len, flags);
-		if (rc < 0) {
-			/* No mbuf: retry from the retransmission timer. */
-			if (c->t_rexmt == 0)
-				tcp_rexmt_start(st, c);
-			break;
-		}
+		if (rc < 0)
+			break; /* no mbuf: tcp_send_seg set a retry */
 		/* rc = payload + FIN actually sent (options may shrink it). */
 		if ((uint32_t)rc != len + ((flags & TH_FIN) ? 1 : 0)) {
 			flags &= (uint8_t)~TH_FIN;

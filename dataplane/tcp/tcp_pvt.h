@@ -11,6 +11,7 @@
 
 #include <rte_mbuf.h>
 
+#include "imapfe/err.h"
 #include "tcp.h"
 
 /* Sequence-number arithmetic (RFC 9293 3.4), wrap-safe. */
@@ -66,6 +67,8 @@ enum {
 	TF_ACK_OWED2 = 1u << 16,  /* one segment since the last ACK */
 	TF_FREED = 1u << 17,	  /* on the free list */
 	TF_SHUT_WR = 1u << 18,	  /* app called shutdown/close */
+	TF_EIFEL = 1u << 19,	  /* RTO fired; rtt_start = its time */
+	TF_OUT_RETRY = 1u << 20,  /* output failed for want of mbufs */
 };
 
 /*
@@ -109,6 +112,10 @@ struct ife_tcp_conn {
 	struct rte_mbuf *sndq_head, *sndq_tail; /* from snd_una, by ->next */
 	struct rte_mbuf *rcvq_head, *rcvq_tail; /* one chain, head has sums */
 	struct rte_mbuf *ooo_head; /* packets by seq; seq in hash.usr */
+	/* send cursor: snd_cur starts at byte snd_cur_off of the queue, so
+	 * output does not walk the queue from its head each segment */
+	struct rte_mbuf *snd_cur;
+	uint32_t snd_cur_off;
 	void *ctx;
 };
 
@@ -140,6 +147,8 @@ struct ife_tcp_stack {
 	/* listeners and SYN handling (tcp_conn.c) */
 	struct ife_tcp_listener lis[IFE_TCP_MAX_LISTEN];
 	uint32_t cookie_sent_ms; /* last time a cookie was sent; 0 never */
+	uint32_t tw_count;	 /* connections in TIME_WAIT */
+	uint32_t rx_held; /* mbufs in all receive and out-of-order queues */
 	uint16_t next_eport;
 	uint8_t rcv_wscale;
 	uint8_t has_cookie;
@@ -265,9 +274,12 @@ uint32_t tcp_cookie_make(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 int tcp_cookie_check(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		     uint16_t sport, uint16_t dport, uint32_t irs,
 		     uint32_t cookie, uint16_t *mss_r);
-void tcp_listen_input(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
-		      uint16_t sport, uint16_t dport, struct tcp_seg *s,
-		      int lidx);
+struct ife_tcp_conn *tcp_listen_input(struct ife_tcp_stack *st,
+				      const struct ife_tcp_ip *ip,
+				      uint16_t sport, uint16_t dport,
+				      struct tcp_seg *s, int lidx);
+void tcp_conn_syn_opts(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+		       const struct tcp_opts *o, uint16_t peer_mss);
 int tcp_find_listener(const struct ife_tcp_stack *st, uint16_t port);
 void tcp_event(struct ife_tcp_stack *st, struct ife_tcp_conn *c, unsigned bits);
 void tcp_events_flush(struct ife_tcp_stack *st);
@@ -284,7 +296,7 @@ void tcp_conn_established(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_conn_timers(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 int tcp_parse_opts(const uint8_t *p, unsigned len, struct tcp_opts *o);
 void tcp_set_clock(struct ife_tcp_stack *st, uint64_t now);
-void tcp_free_queues(struct ife_tcp_conn *c);
+void tcp_free_queues(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 struct rte_mbuf *tcp_mbuf_trim_front(struct rte_mbuf *m, uint32_t n);
 struct rte_mbuf *tcp_mbuf_trim_tail(struct rte_mbuf *m, uint32_t n);
 

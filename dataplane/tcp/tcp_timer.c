@@ -139,6 +139,25 @@ tcp_timer_rexmt(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 			tcp_conn_drop(st, c, IFE_TCP_EV_TIMEDOUT);
 			return;
 		}
+		uint32_t off = c->snd_nxt - c->snd_una;
+		if (c->snd_wnd > off && off < c->sndq_bytes) {
+			/* A small window that sender SWS avoidance would
+			 * wait on forever: send what fits (RFC 9293
+			 * 3.8.6.2.1, the override timeout). */
+			uint32_t len = tcp_min32(c->snd_wnd - off,
+						 c->sndq_bytes - off);
+			c->flags &= ~(uint32_t)TF_PERSIST;
+			c->backoff = 0;
+			int rc = tcp_send_seg(st, c, c->snd_nxt,
+					      tcp_min32(len, c->mss), TH_ACK);
+			if (rc > 0) {
+				c->snd_nxt += (uint32_t)rc;
+				if (SEQ_GT(c->snd_nxt, c->snd_max))
+					c->snd_max = c->snd_nxt;
+			}
+			tcp_rexmt_start(st, c);
+			return;
+		}
 		st->stats.zwp_tx++;
 		tcp_send_seg(st, c, c->snd_una - 1, 0, TH_ACK);
 		if (c->backoff < 16)
@@ -171,6 +190,12 @@ tcp_timer_rexmt(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	}
 	/* RFC 6298 5.5-5.7 and RFC 5681 (3.1, eq. 4): collapse the window. */
 	tcp_cc_timeout(st, c);
+	if ((c->flags & TF_TS_OK) && c->backoff == 1) {
+		/* Eifel detection (RFC 3522): an ACK echoing a TSval older
+		 * than this retransmission proves the RTO spurious. */
+		c->flags |= TF_EIFEL;
+		c->rtt_start = st->now_ms;
+	}
 	c->flags &= ~(uint32_t)(TF_RTT_TIMING | TF_RECOVERY); /* Karn */
 	c->recover = c->snd_max;
 	c->dupacks = 0;
@@ -221,9 +246,12 @@ tcp_conn_timers(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	uint32_t now = st->now_ms;
 	if (c->t_delack && TS_LEQ(c->t_delack, now)) {
 		c->t_delack = 0;
-		if (c->flags & TF_DELACK) {
-			st->stats.delayed_acks++;
-			c->flags |= TF_ACKNOW;
+		if (c->flags & (TF_DELACK | TF_OUT_RETRY)) {
+			if (c->flags & TF_DELACK) {
+				st->stats.delayed_acks++;
+				c->flags |= TF_ACKNOW;
+			}
+			c->flags &= ~(uint32_t)TF_OUT_RETRY;
 			tcp_output(st, c);
 		}
 	}

@@ -1,0 +1,323 @@
+/*
+ * The application interface: zero-copy receive, send (mbufs handed over or
+ * bytes copied), shutdown, close, abort, connection info, path MTU.
+ */
+#include "tcp_pvt.h"
+
+void
+ife_tcp_conn_set_ctx(struct ife_tcp_conn *c, void *ctx)
+{
+	c->ctx = ctx;
+}
+
+void *
+ife_tcp_conn_ctx(const struct ife_tcp_conn *c)
+{
+	return c->ctx;
+}
+
+void
+ife_tcp_conn_info(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c,
+		  struct ife_tcp_info *i)
+{
+	(void)st;
+	memset(i, 0, sizeof(*i));
+	i->state = c->state;
+	i->family = c->family;
+	i->snd_wscale = c->snd_wscale;
+	i->rcv_wscale = c->rcv_wscale;
+	i->ts_ok = !!(c->flags & TF_TS_OK);
+	i->sack_ok = !!(c->flags & TF_SACK_OK);
+	i->in_recovery = !!(c->flags & TF_RECOVERY);
+	i->mss = c->mss;
+	i->lport = c->lport;
+	i->rport = c->rport;
+	i->snd_una = c->snd_una;
+	i->snd_nxt = c->snd_nxt;
+	i->snd_max = c->snd_max;
+	i->snd_wnd = c->snd_wnd;
+	i->rcv_nxt = c->rcv_nxt;
+	i->rcv_wnd =
+		SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	i->cwnd = c->cwnd;
+	i->ssthresh = c->ssthresh;
+	i->srtt_ms = c->srtt >> 3;
+	i->rttvar_ms = c->rttvar >> 2;
+	i->rto_ms = tcp_rto_cur(st, c);
+	i->sndq_bytes = c->sndq_bytes;
+	i->rcvq_bytes = tcp_rcvq_bytes(c);
+	i->ooo_segs = c->ooo_segs;
+	i->backoff = c->backoff;
+	i->dupacks = c->dupacks;
+}
+
+int
+ife_tcp_recv(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+	     struct rte_mbuf **m_r, uint64_t now)
+{
+	tcp_set_clock(st, now);
+	*m_r = NULL;
+	if (c->rcvq_head == NULL)
+		return (c->flags & TF_PEER_FIN) ? -EPIPE : 0;
+	struct rte_mbuf *m = c->rcvq_head;
+	c->rcvq_head = c->rcvq_tail = NULL;
+	st->rx_held -= m->nb_segs;
+	*m_r = m;
+	/* Window update when it opens by 2 MSS or half the buffer
+	 * (RFC 9293 3.8.6.2.2), or from zero. */
+	uint32_t adv =
+		SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t can = tcp_rcv_window(st, c);
+	if (!(c->flags & TF_PEER_FIN) && can > adv &&
+	    (adv == 0 || can - adv >= 2u * c->mss ||
+	     can - adv >= st->p.rcv_buf / 2) &&
+	    (c->state == IFE_TCP_ESTABLISHED ||
+	     c->state == IFE_TCP_FIN_WAIT_1 ||
+	     c->state == IFE_TCP_FIN_WAIT_2)) {
+		c->flags |= TF_ACKNOW;
+		tcp_output(st, c);
+		if (c->flags & TF_ACKNOW)
+			tcp_send_ack(st, c);
+		tcp_timer_update(st, c);
+	}
+	return m->pkt_len > INT32_MAX ? INT32_MAX : (int)m->pkt_len;
+}
+
+static int
+can_send(const struct ife_tcp_conn *c)
+{
+	if (c->flags & TF_SHUT_WR)
+		return -EPIPE;
+	switch (c->state) {
+	case IFE_TCP_ESTABLISHED:
+	case IFE_TCP_CLOSE_WAIT:
+		return 0;
+	case IFE_TCP_SYN_SENT:
+	case IFE_TCP_SYN_RCVD:
+		return -ENOTCONN;
+	default:
+		return -EPIPE;
+	}
+}
+
+uint32_t
+ife_tcp_send_space(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
+{
+	if (can_send(c) != 0 || c->sndq_bytes >= st->p.snd_buf)
+		return 0;
+	return st->p.snd_buf - c->sndq_bytes;
+}
+
+static void
+sndq_link(struct ife_tcp_conn *c, struct rte_mbuf *seg)
+{
+	seg->next = NULL;
+	if (c->sndq_tail)
+		c->sndq_tail->next = seg;
+	else
+		c->sndq_head = seg;
+	c->sndq_tail = seg;
+}
+
+static void
+after_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	tcp_output(st, c);
+	tcp_timer_update(st, c);
+}
+
+int
+ife_tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+	     struct rte_mbuf *m, uint64_t now)
+{
+	int rc = can_send(c);
+	if (rc != 0)
+		return rc;
+	if (m == NULL)
+		return -EINVAL;
+	uint64_t len = 0;
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next)
+		len += s->data_len;
+	if (len == 0 || len > INT32_MAX)
+		return -EINVAL;
+	tcp_set_clock(st, now);
+	if (c->sndq_bytes + len > st->p.snd_buf) {
+		c->flags |= TF_WANT_WRITE;
+		return IFE_AGAIN;
+	}
+	for (struct rte_mbuf *s = m, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->data_len == 0) {
+			s->next = NULL;
+			rte_pktmbuf_free_seg(s);
+			continue;
+		}
+		sndq_link(c, s);
+	}
+	c->sndq_bytes += (uint32_t)len;
+	after_write(st, c);
+	return (int)len;
+}
+
+int
+ife_tcp_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c, const void *buf,
+	      size_t len, uint64_t now)
+{
+	int rc = can_send(c);
+	if (rc != 0)
+		return rc;
+	if (len == 0)
+		return 0;
+	tcp_set_clock(st, now);
+	uint32_t space = ife_tcp_send_space(st, c);
+	if (space == 0) {
+		c->flags |= TF_WANT_WRITE;
+		return IFE_AGAIN;
+	}
+	size_t want = len > space ? space : len;
+	if (want > INT32_MAX)
+		want = INT32_MAX;
+	const uint8_t *p = buf;
+	size_t done = 0;
+	/* Fill the tail mbuf first when it is ours alone: small writes
+	 * (IMAP responses) then share mbufs. Bytes already sent from it
+	 * are unaffected: output copies. */
+	struct rte_mbuf *t = c->sndq_tail;
+	if (t != NULL && t->pool == st->p.mp && RTE_MBUF_DIRECT(t) &&
+	    rte_mbuf_refcnt_read(t) == 1) {
+		uint32_t room = rte_pktmbuf_tailroom(t);
+		uint32_t n = (uint32_t)(want < room ? want : room);
+		if (n > 0) {
+			memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *,
+						       t->data_len),
+			       p, n);
+			t->data_len = (uint16_t)(t->data_len + n);
+			done += n;
+		}
+	}
+	while (done < want) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
+		if (m == NULL)
+			break;
+		m->data_off = 0; /* payload only: the whole buffer */
+		uint32_t room = rte_pktmbuf_tailroom(m);
+		uint32_t n =
+			(uint32_t)(want - done < room ? want - done : room);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + done, n);
+		m->data_len = (uint16_t)n;
+		m->pkt_len = n;
+		sndq_link(c, m);
+		done += n;
+	}
+	c->sndq_bytes += (uint32_t)done;
+	if (done < len)
+		c->flags |= TF_WANT_WRITE;
+	if (done == 0)
+		return -ENOBUFS;
+	after_write(st, c);
+	return (int)done;
+}
+
+int
+ife_tcp_shutdown(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint64_t now)
+{
+	if (c->flags & TF_SHUT_WR)
+		return -EPIPE;
+	tcp_set_clock(st, now);
+	switch (c->state) {
+	case IFE_TCP_ESTABLISHED:
+		c->state = IFE_TCP_FIN_WAIT_1;
+		break;
+	case IFE_TCP_SYN_RCVD:
+		break; /* FIN_WAIT_1 once our SYN is acknowledged */
+	case IFE_TCP_CLOSE_WAIT:
+		c->state = IFE_TCP_LAST_ACK;
+		break;
+	case IFE_TCP_SYN_SENT:
+		return -ENOTCONN;
+	default:
+		return -EPIPE;
+	}
+	c->flags |= TF_SHUT_WR | TF_FIN_PENDING;
+	after_write(st, c);
+	return 0;
+}
+
+void
+ife_tcp_abort(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint64_t now)
+{
+	tcp_set_clock(st, now);
+	switch (c->state) {
+	case IFE_TCP_SYN_RCVD:
+	case IFE_TCP_ESTABLISHED:
+	case IFE_TCP_FIN_WAIT_1:
+	case IFE_TCP_FIN_WAIT_2:
+	case IFE_TCP_CLOSE_WAIT:
+		/* RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST> */
+		tcp_send_seg(st, c, c->snd_nxt, 0, TH_RST | TH_ACK);
+		break;
+	default:
+		break;
+	}
+	c->flags |= TF_APP_CLOSED;
+	tcp_conn_drop(st, c, 0);
+}
+
+void
+ife_tcp_close(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint64_t now)
+{
+	tcp_set_clock(st, now);
+	if (c->state == IFE_TCP_CLOSED)
+		return;
+	if (c->rcvq_head != NULL || c->ooo_head != NULL ||
+	    c->state == IFE_TCP_SYN_SENT) {
+		/* Unread data is lost: tell the peer (RFC 2525 2.17). */
+		ife_tcp_abort(st, c, now);
+		return;
+	}
+	c->flags |= TF_APP_CLOSED;
+	if (st->ev_conn == c) {
+		st->ev_conn = NULL; /* no more events for this handle */
+		st->ev_bits = 0;
+	}
+	if (!(c->flags & TF_SHUT_WR)) {
+		ife_tcp_shutdown(st, c, now);
+	} else if (c->state == IFE_TCP_FIN_WAIT_2) {
+		c->t_keep = tcp_deadline(st, st->p.fin_wait2_ms);
+		tcp_timer_update(st, c);
+	}
+}
+
+int
+ife_tcp_pmtu_update(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
+		    uint16_t sport, uint16_t dport, uint16_t mtu, uint64_t now)
+{
+	if (ip == NULL || (ip->family != 4 && ip->family != 6))
+		return -EINVAL;
+	struct ife_tcp_conn *c =
+		tcp_lookup(st, ip->family, ip->src, sport, ip->dst, dport);
+	if (c == NULL)
+		return IFE_ENOTFOUND;
+	tcp_set_clock(st, now);
+	/* Floors as Linux (min_pmtu 552) and RFC 8201 (1280). */
+	uint32_t floor = ip->family == 6 ? 1280 : 552;
+	if (mtu < floor)
+		mtu = (uint16_t)floor;
+	uint32_t hdr = ip->family == 6 ? 60 : 40;
+	uint32_t mss = mtu - hdr - ((c->flags & TF_TS_OK) ? 12 : 0);
+	if (mss >= c->mss)
+		return 0;
+	st->stats.pmtu_updates++;
+	c->mss = (uint16_t)mss;
+	if (c->cwnd > c->mss && c->state >= IFE_TCP_ESTABLISHED &&
+	    c->snd_una != c->snd_max) {
+		/* RFC 1191 6.5: retransmit what was too big, no backoff. */
+		c->snd_nxt = c->snd_una;
+		c->flags &= ~(uint32_t)TF_RTT_TIMING;
+		st->busy = c;
+		tcp_output(st, c);
+		tcp_timer_update(st, c);
+		tcp_finish(st, c);
+	}
+	return 0;
+}
