@@ -73,6 +73,9 @@ test_dp_config_bad_arguments_rejected(void **state)
 		{{"x", "--lcores", "0,"}, 3, "invalid lcore list"},
 		{{"x", "--port", ""}, 3, "must not be empty"},
 		{{"x", "--no-burst"}, 2, "unknown option"},
+		{{"x", "--ip6", "2001:db8::zz"}, 3, "invalid IPv6 address"},
+		{{"x", "--ip6", "::"}, 3, "not a unicast host"},
+		{{"x", "--ip6", "ff02::1"}, 3, "not a unicast host"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ife_dp_config cfg;

@@ -64,7 +64,7 @@ static const struct setting settings[] = {
 	{"idle-sleep-us", T_U32, F(idle_sleep_us), 0, 0, 1000000,
 	 "sleep this long after 64 empty polls; 0 = busy poll [0]"},
 	{"arp-max-age", T_U32, F(arp_max_age_s), 0, 1, 86400,
-	 "seconds an ARP cache entry stays valid [300]"},
+	 "seconds a neighbour (ARP/NDP) cache entry stays valid [300]"},
 	{"stats-file", T_STR, F(stats_file), S(stats_file), 0, 0,
 	 "write JSON counters here every second and at exit [stdout at exit]"},
 	{"log-level", T_STR, F(log_level), S(log_level), 1, 0,

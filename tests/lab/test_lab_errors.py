@@ -32,6 +32,12 @@ def test():
     expect(["--port", PORT, "--ip", "198.18.0.2", "--burst", "0"], 2,
            "out of range")
     expect(["--help"], 0, "usage: imapfe-dataplane")
+    expect(["--port", PORT, "--ip", "198.18.0.2", "--fault", "drop=2"], 2,
+           "--fault:")
+    expect(["--port", PORT, "--ip", "198.18.0.2", "--services", "ftp:21"],
+           2, "--services: invalid service list")
+    expect(["--port", PORT, "--ip", "198.18.0.2", "--ip6", "ff02::1"], 2,
+           "not a unicast host address")
     expect(["--port", "net_af_packet0,iface=ife-nope", "--ip", "198.18.0.2"],
            1, "interface 'ife-nope' does not exist")
     # The veth exists only in ife-srv: from the client namespace it is absent.
