@@ -40,8 +40,9 @@ def scaled(n):
 
 
 def load(addr, args, expect_ok=True, timeout=300):
-    p = L.run([TCPLOAD, "--addr", addr] + args, ns=L.CLI_NS, check_rc=False,
-              timeout=timeout)
+    # tcpload stops itself first (--deadline) and reports what it got.
+    p = L.run([TCPLOAD, "--addr", addr, "--deadline", str(timeout - 30)] +
+              args, ns=L.CLI_NS, check_rc=False, timeout=timeout)
     try:
         r = json.loads(p.stdout)
     except ValueError:

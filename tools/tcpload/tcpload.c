@@ -4,7 +4,8 @@
  * server (imapfe-dataplane's test services, or tools/tcpload/kecho for the
  * kernel baseline). Every mode stops by itself: after --count operations or
  * --duration seconds, whichever comes first, and gives up after --timeout
- * seconds without progress. Prints one JSON object with the results.
+ * seconds without progress or after --deadline seconds in all (default
+ * 300), whichever comes first. Prints one JSON object with the results.
  *
  * Modes (--mode):
  *   echo     --conns C connections at once, each sends --bytes B of
@@ -19,7 +20,8 @@
  *   rst      connect, send --bytes, then abort with RST (SO_LINGER 0).
  *
  * usage: tcpload --mode M --addr IP --port P [--conns C] [--bytes B]
- *                [--msg N] [--count N] [--duration S] [--timeout S] [--ipv6]
+ *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline S]
+ *                [--ipv6]
  * Exit status: 0 all operations verified, 1 a verification or connection
  * failed (reported in the JSON), 2 usage error.
  */
@@ -51,6 +53,7 @@ struct opts {
 	uint64_t count;
 	double duration;
 	double timeout;
+	double deadline;
 };
 
 enum cstate { C_IDLE, C_CONNECTING, C_RUN, C_DRAIN, C_DONE };
@@ -106,7 +109,7 @@ usage(const char *why)
 		"tcpload: %s\nusage: tcpload --mode "
 		"echo|rr|cps|discard|source|rst "
 		"--addr IP --port P [--conns C] [--bytes B] [--msg N] "
-		"[--count N] [--duration S] [--timeout S]\n",
+		"[--count N] [--duration S] [--timeout S] [--deadline S]\n",
 		why);
 	return 2;
 }
@@ -138,6 +141,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->count = 0;
 	o->duration = 10;
 	o->timeout = 10;
+	o->deadline = 300;
 	for (int i = 1; i < argc; i++) {
 		const char *k = argv[i],
 			   *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -182,6 +186,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_u64(val, &v) || v == 0 || v > 600)
 				return usage("bad --timeout (1..600 s)");
 			o->timeout = (double)v;
+		} else if (!strcmp(k, "--deadline")) {
+			if (parse_u64(val, &v) || v == 0 || v > 3600)
+				return usage("bad --deadline (1..3600 s)");
+			o->deadline = (double)v;
 		} else {
 			return usage("unknown option");
 		}
@@ -485,7 +493,9 @@ main(int argc, char **argv)
 		}
 		if (active == 0)
 			break;
-		if ((double)(now_ns() - r.last_progress) / 1e9 > o.timeout) {
+		uint64_t now = now_ns();
+		if ((double)(now - r.last_progress) / 1e9 > o.timeout ||
+		    (double)(now - r.t0) / 1e9 > o.deadline) {
 			timed_out = true;
 			break;
 		}
