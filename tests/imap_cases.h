@@ -697,6 +697,13 @@ static const struct imap_case imap_cases[] = {
 	SR("a NOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
 	   "{4+}\r\nabcd\r\nb NOOP\r\n",
 	   "BAD a Unexpected extra arguments\nb NOOP\n"),
+	/* the line limit hit inside a "{000...04+}" with over 32 digits: the
+	 * skip must still see the literal however the input is split (found
+	 * by the fuzzer: the recogniser was primed from the last 32 bytes) */
+	SR("a CREATE {000000000000000000000000000000000000000000000000000000"
+	   "0000000000000000000000000000004+}"
+	   "\r\nabcd\r\nb NOOP\r\n",
+	   "BAD a Command line too long\nb NOOP\n"),
 	SR("a LOGIN {33}\r\nb NOOP\r\n", "BAD a Literal too large\nb NOOP\n"),
 	SR("a LOGIN {17+}\r\n", "BYE * Non-synchronizing literal too large\n"),
 	SR("a LOGIN {16+}\r\n0123456789abcdef x\r\n",

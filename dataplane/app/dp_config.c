@@ -88,6 +88,8 @@ static const struct setting settings[] = {
 	 "send queue per connection, bytes [262144]"},
 	{"garp", T_BOOL, F(garp), 0, 0, 0,
 	 "send a gratuitous ARP at start [on]"},
+	{"csum-offload", T_BOOL, F(csum_offload), 0, 0, 0,
+	 "let the port compute and check TCP checksums when it can [on]"},
 };
 
 void
@@ -110,6 +112,7 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	cfg->arp_max_age_s = 300;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "warning");
 	cfg->garp = true;
+	cfg->csum_offload = true;
 }
 
 static int __attribute__((format(printf, 4, 5)))

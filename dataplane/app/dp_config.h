@@ -49,6 +49,7 @@ struct ife_dp_config {
 	uint32_t tcp_rcvbuf;	/**< receive window bytes per connection */
 	uint32_t tcp_sndbuf;	/**< send queue bytes per connection */
 	bool garp;		/**< send a gratuitous ARP at start */
+	bool csum_offload;	/**< use the port's TCP checksum offloads */
 	bool help;		/**< --help was given */
 };
 

@@ -144,9 +144,8 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw, uint16_t port)
 		"\"port_imissed\": %llu, \"port_ierrors\": %llu, "
 		"\"port_oerrors\": %llu, \"port_rx_nombuf\": %llu, ",
 		(unsigned long long)es.ipackets,
-		(unsigned long long)es.opackets,
-		(unsigned long long)es.imissed, (unsigned long long)es.ierrors,
-		(unsigned long long)es.oerrors,
+		(unsigned long long)es.opackets, (unsigned long long)es.imissed,
+		(unsigned long long)es.ierrors, (unsigned long long)es.oerrors,
 		(unsigned long long)es.rx_nombuf);
 	const char *sep = "";
 	for (int c = 0; c < IFE_NET_CNT_MAX; c++) {
@@ -259,7 +258,8 @@ dump_stats(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 
 static int
 port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
-	   struct rte_mempool *pool, char *err, size_t errlen)
+	   struct rte_mempool *pool, bool *tx_tcp_csum, char *err,
+	   size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	int rc = rte_eth_dev_info_get(port, &info);
@@ -283,6 +283,19 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) &
 			info.flow_type_rss_offloads;
+	}
+	/* Checksum offloads where the port has them (the TCP stack computes
+	 * them in software otherwise, and checks RX flags it is given). */
+	*tx_tcp_csum = false;
+	if (cfg->csum_offload) {
+		uint64_t tx = RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		if ((info.tx_offload_capa & tx) == tx) {
+			conf.txmode.offloads |= tx;
+			*tx_tcp_csum = true;
+		}
+		conf.rxmode.offloads |=
+			info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+						RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
 	}
 	rc = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (rc != 0) {
@@ -321,7 +334,8 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 /* One TCP stack per worker, all memory taken now; services listen on it. */
 static int
 tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
-	  unsigned nw, struct rte_mempool *pool, uint16_t port)
+	  unsigned nw, struct rte_mempool *pool, uint16_t port,
+	  bool tx_tcp_csum)
 {
 	struct ife_dp_svc_port ports[IFE_DP_SVC_MAX_PORTS];
 	char err[160];
@@ -342,6 +356,7 @@ tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	p.event = ife_dp_svc_event;
 	p.max_conns = cfg->tcp_max_conns;
 	p.rcv_buf = cfg->tcp_rcvbuf;
+	p.tx_csum_offload = tx_tcp_csum;
 	p.snd_buf = cfg->tcp_sndbuf;
 	p.socket_id = rte_eth_dev_socket_id(port);
 	p.cc = strcmp(cfg->tcp_cc, "cubic") == 0 ? IFE_TCP_CC_CUBIC
@@ -526,7 +541,9 @@ main(int argc, char **argv)
 			cfg.mbufs, rte_strerror(rte_errno));
 		goto out;
 	}
-	if (port_setup(&cfg, port, (uint16_t)nw, pool, err, sizeof(err))) {
+	bool tx_tcp_csum = false;
+	if (port_setup(&cfg, port, (uint16_t)nw, pool, &tx_tcp_csum, err,
+		       sizeof(err))) {
 		fprintf(stderr, "imapfe-dataplane: %s\n", err);
 		goto out;
 	}
@@ -572,7 +589,7 @@ main(int argc, char **argv)
 				   rte_get_tsc_hz());
 	}
 
-	if (tcp_setup(&cfg, workers, nw, pool, port) != 0)
+	if (tcp_setup(&cfg, workers, nw, pool, port, tx_tcp_csum) != 0)
 		goto out;
 	if (cfg.fault[0] != '\0' && strcmp(cfg.fault, "off") != 0) {
 		for (unsigned i = 0; i < nw; i++) {
@@ -601,10 +618,11 @@ main(int argc, char **argv)
 		 ib[3]);
 	fprintf(stderr,
 		"imapfe-dataplane: port %u up, %s at "
-		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s\n",
+		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s%s\n",
 		port, ipbuf, mac.addr_bytes[0], mac.addr_bytes[1],
 		mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4],
-		mac.addr_bytes[5], nw, no_huge ? ", no hugepages" : "");
+		mac.addr_bytes[5], nw, no_huge ? ", no hugepages" : "",
+		tx_tcp_csum ? ", TCP checksums offloaded" : "");
 
 	if (nlcores == 1) {
 		ife_dp_worker_run(&workers[0]);

@@ -553,8 +553,9 @@ append_text(struct feed_ctx *c, size_t take)
 /*
  * One byte (not LF) through the recogniser of a "{n+}" CR line end, used
  * while skipping a bad line: disc_st 1 = digits after "{", 2 = "+", 3 =
- * "}", 4 = CR. It only depends on the last few bytes, so it can be primed
- * with the tail of text already consumed (disc_prime).
+ * "}", 4 = CR. It depends on everything since the last "{" (the digits may
+ * be any number of leading zeros), so disc_prime replays the whole segment
+ * already consumed: the state must not depend on where the input was split.
  */
 static void
 disc_step(struct ife_imap_parser *p, uint8_t ch)
@@ -587,10 +588,9 @@ disc_step(struct ife_imap_parser *p, uint8_t ch)
 static void
 disc_prime(struct ife_imap_parser *p, const uint8_t *t, size_t seg, size_t n)
 {
-	size_t i = n > seg + 32 ? n - 32 : seg;
 	p->disc_st = 0;
 	p->disc_num = 0;
-	for (; i < n; i++)
+	for (size_t i = seg; i < n; i++)
 		disc_step(p, t[i]);
 }
 

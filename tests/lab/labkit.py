@@ -59,6 +59,7 @@ class Dataplane:
                     "--idle-sleep-us", "20"] + list(extra)
         self.proc = None
         self.mac = None
+        self.up_line = ""
         self.err = ""
 
     def start(self, timeout=30):
@@ -74,6 +75,7 @@ class Dataplane:
             m = re.search(r"port \d+ up, \S+ at ([0-9a-f:]{17})", line)
             if m:
                 self.mac = m.group(1)
+                self.up_line = line
                 return self
         self.stop()
         raise Failure("dataplane did not come up: %s%s" % (

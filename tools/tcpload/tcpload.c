@@ -20,7 +20,8 @@
  *   rst      connect, send --bytes, then abort with RST (SO_LINGER 0).
  *
  * usage: tcpload --mode M --addr IP --port P [--conns C] [--bytes B]
- *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline S]
+ *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline
+ * S]
  *                [--ipv6]
  * Exit status: 0 all operations verified, 1 a verification or connection
  * failed (reported in the JSON), 2 usage error.
