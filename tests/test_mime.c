@@ -30,6 +30,24 @@ index_msg(const char *m, size_t len, struct ife_mime_index_info *info)
 	assert_int_equal(ife_mime_index_open(idx, il, info), 0);
 }
 
+/* ENVELOPE / BODY copied out of an index view (static buffers). */
+static const char *
+env_of(const struct ife_mime_index_info *in)
+{
+	static char buf[1 << 16];
+	assert_true(ife_mime_envelope(in, buf, sizeof(buf)) ==
+		    in->envelope_len);
+	return buf;
+}
+
+static const char *
+body_of(const struct ife_mime_index_info *in)
+{
+	static char buf[1 << 16];
+	assert_true(ife_mime_body(in, buf, sizeof(buf)) == in->body_len);
+	return buf;
+}
+
 static void
 assert_str(const char *got, size_t gl, const char *want)
 {
@@ -46,14 +64,14 @@ test_mime_simple(void **state)
 	struct ife_mime_index_info in;
 	index_msg(m, strlen(m), &in);
 	assert_str(
-		in.envelope, in.envelope_len,
+		env_of(&in), in.envelope_len,
 		"\"Mon, 1 Jan 2024 00:00:00 +0000\" \"hi there\" ((\"A\" NIL "
 		"\"a\" \"b.c\")) ((\"A\" NIL \"a\" \"b.c\")) ((\"A\" NIL "
 		"\"a\" \"b.c\")) ((NIL NIL \"x\" \"y.z\")) NIL NIL NIL NIL");
 	assert_str(in.bodystructure, in.bodystructure_len,
 		   "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
 		   "\"7bit\" 6 1 NIL NIL NIL NIL)");
-	assert_str(in.body, in.body_len,
+	assert_str(body_of(&in), in.body_len,
 		   "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
 		   "\"7bit\" 6 1)");
 	assert_int_equal(in.flags & IFE_MIME_F_BARE_LF, 0);
@@ -296,6 +314,96 @@ test_mime_index_open_rejects(void **state)
 	assert_int_equal(ife_mime_index_open(NULL, 0, &in), IFE_ECORRUPT);
 }
 
+/* Index v2 stores BODY as cuts of BODYSTRUCTURE and Sender / Reply-To
+ * equal to From by reference; what comes out must be the same strings. */
+static void
+test_mime_compact_strings(void **state)
+{
+	(void)state;
+	struct ife_mime_index_info in;
+	/* nested: BODY is BODYSTRUCTURE without every part's extension */
+	index_msg(nested, strlen(nested), &in);
+	assert_null(in.body_explicit);
+	assert_true(in.body_ncuts >= 4);
+	assert_str(body_of(&in), in.body_len,
+		   "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		   "\"7bit\" 5 0)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" "
+		   "90 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+		   "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		   "\"7bit\" 4 0) \"alternative\") 7) \"mixed\")");
+	/* Dovecot's constant BODY for a plain 7-bit message is not a cut
+	 * of "US-ASCII": stored whole */
+	const char *up = "From: a@b.c\r\nContent-Type: text/plain; "
+			 "charset=US-ASCII\r\n\r\nx\r\n";
+	index_msg(up, strlen(up), &in);
+	assert_non_null(in.body_explicit);
+	assert_str(body_of(&in), in.body_len,
+		   "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL "
+		   "\"7bit\" 3 1)");
+	assert_int_equal(in.env_nins, 2); /* Sender, Reply-To = From */
+	/* Sender of its own, Reply-To absent: one reference */
+	const char *snd = "From: A <a@b.c>\r\nSender: S <s@b.c>\r\n"
+			  "Subject: s\r\n\r\nx\r\n";
+	index_msg(snd, strlen(snd), &in);
+	assert_int_equal(in.env_nins, 1);
+	assert_str(env_of(&in), in.envelope_len,
+		   "NIL \"s\" ((\"A\" NIL \"a\" \"b.c\")) ((\"S\" NIL \"s\" "
+		   "\"b.c\")) ((\"A\" NIL \"a\" \"b.c\")) NIL NIL NIL NIL NIL");
+	/* Reply-To of its own */
+	const char *rt = "From: A <a@b.c>\r\nReply-To: r@b.c\r\n\r\nx\r\n";
+	index_msg(rt, strlen(rt), &in);
+	assert_int_equal(in.env_nins, 1);
+	assert_str(env_of(&in), in.envelope_len,
+		   "NIL NIL ((\"A\" NIL \"a\" \"b.c\")) ((\"A\" NIL \"a\" "
+		   "\"b.c\")) ((NIL NIL \"r\" \"b.c\")) NIL NIL NIL NIL NIL");
+	/* no From: nothing to refer to */
+	const char *nf = "Subject: q\r\n\r\nx\r\n";
+	index_msg(nf, strlen(nf), &in);
+	assert_int_equal(in.env_nins, 0);
+	assert_str(env_of(&in), in.envelope_len,
+		   "NIL \"q\" NIL NIL NIL NIL NIL NIL NIL NIL");
+	/* a short buffer gets a prefix, the length is still returned */
+	const char *m = "From: A <a@b.c>\r\nSubject: hi\r\n\r\nbody\r\n";
+	index_msg(m, strlen(m), &in);
+	char small[10];
+	assert_int_equal(ife_mime_envelope(&in, small, sizeof(small)),
+			 in.envelope_len);
+	assert_memory_equal(small, "NIL \"hi\" (", sizeof(small));
+	assert_int_equal(ife_mime_body(&in, small, 3), in.body_len);
+	assert_memory_equal(small, "(\"t", 3);
+}
+
+/* Damaged insertions and cuts never make the copy read outside. */
+static void
+test_mime_compact_damaged(void **state)
+{
+	(void)state;
+	const void *idx;
+	size_t il;
+	struct ife_mime_index_info in;
+	assert_int_equal(ife_mime_index(B, nested, strlen(nested), &idx, &il),
+			 0);
+	uint32_t *copy = malloc(il);
+	memcpy(copy, idx, il);
+	assert_int_equal(ife_mime_index_open(copy, il, &in), 0);
+	uint32_t bad[3] = {UINT32_MAX - 2, UINT32_MAX, 7};
+	memcpy((void *)(uintptr_t)in.body_cuts, bad, 8);
+	char out[4096];
+	size_t n = ife_mime_body(&in, out, sizeof(out));
+	assert_true(n <= in.bodystructure_len);
+	const char *m = "From: A <a@b.c>\r\nSubject: hi\r\n\r\nbody\r\n";
+	assert_int_equal(ife_mime_index(B, m, strlen(m), &idx, &il), 0);
+	free(copy);
+	copy = malloc(il);
+	memcpy(copy, idx, il);
+	assert_int_equal(ife_mime_index_open(copy, il, &in), 0);
+	assert_int_equal(in.env_nins, 2);
+	memcpy((void *)(uintptr_t)in.env_ins, bad, 12);
+	n = ife_mime_envelope(&in, out, sizeof(out));
+	assert_true(n <= in.env_pool_len);
+	free(copy);
+}
+
 /* Expected bytes are Dovecot 2.3.19's answers for the same messages. */
 static void
 test_mime_header_fields(void **state)
@@ -371,6 +479,8 @@ main(void)
 		cmocka_unit_test(test_mime_limits),
 		cmocka_unit_test(test_mime_index_open_rejects),
 		cmocka_unit_test(test_mime_header_fields),
+		cmocka_unit_test(test_mime_compact_strings),
+		cmocka_unit_test(test_mime_compact_damaged),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

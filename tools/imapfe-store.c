@@ -111,21 +111,22 @@ cmd_mime(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", argv[2], ife_strerror(ret));
 		return 1;
 	}
-	size_t cap = 2 * len + il + 4096;
+	size_t cap = 2 * len + 4 * il + 4096;
 	char *out = malloc(cap + 64);
 	for (int i = 3; i < argc && out != NULL; i++) {
 		const char *it = argv[i];
 		int n = 0;
 		if (strcmp(it, "ENVELOPE") == 0) {
-			n = snprintf(out, cap, "ENVELOPE (%.*s)",
-				     (int)info.envelope_len, info.envelope);
+			n = snprintf(out, cap, "ENVELOPE (");
+			n += (int)ife_mime_envelope(&info, out + n, cap - n);
+			out[n++] = ')';
 		} else if (strcmp(it, "BODYSTRUCTURE") == 0) {
 			n = snprintf(out, cap, "BODYSTRUCTURE %.*s",
 				     (int)info.bodystructure_len,
 				     info.bodystructure);
 		} else if (strcmp(it, "BODY") == 0) {
-			n = snprintf(out, cap, "BODY %.*s", (int)info.body_len,
-				     info.body);
+			n = snprintf(out, cap, "BODY ");
+			n += (int)ife_mime_body(&info, out + n, cap - n);
 		} else if (strcmp(it, "RFC822.SIZE") == 0) {
 			n = snprintf(out, cap, "RFC822.SIZE %u",
 				     info.parts[0].hdr_vsize +
@@ -216,6 +217,15 @@ open_store(const char *dir, uint32_t flags, size_t map)
 	struct ife_store *s;
 	struct ife_store_opts o = {.flags = flags, .map_size = map};
 	int ret = ife_store_open(dir, &o, &s);
+	if (ret == IFE_ESTATE) {
+		/* docs/mailstore.md, "Version stamp and migration rule" */
+		fprintf(stderr,
+			"%s: store schema version is not %d (this build's) and "
+			"cannot be migrated: export it with the build that "
+			"wrote it and import it again\n",
+			dir, IFE_STORE_SCHEMA_VERSION);
+		return NULL;
+	}
 	if (ret != 0) {
 		fprintf(stderr, "%s: %s\n", dir, ife_strerror(ret));
 		return NULL;
@@ -757,10 +767,14 @@ cmd_dump(int argc, char **argv)
 		uint32_t uid = 1;
 		struct ife_store_msg m;
 		while (ife_store_msg_next(r, mb.id, &uid, &m) == 0) {
+			static char env[1 << 20];
+			size_t el =
+				ife_mime_envelope(&m.index, env, sizeof(env));
+			if (el > sizeof(env))
+				el = sizeof(env);
 			printf("  uid %u flags 0x%x modseq %" PRIu64
 			       " size %u ENVELOPE (%.*s)\n",
-			       m.uid, m.flags, m.modseq, m.size,
-			       (int)m.index.envelope_len, m.index.envelope);
+			       m.uid, m.flags, m.modseq, m.size, (int)el, env);
 			if (m.uid == UINT32_MAX)
 				break;
 		}

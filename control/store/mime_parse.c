@@ -546,7 +546,10 @@ static void
 env_render(struct ife_mime_builder *b, struct hstate *hs)
 {
 	struct mbuf o = {0};
-	mime_render_envelope(b, &o, hs->env, hs->addr_hdr, hs->naddr_hdr);
+	uint32_t marks[4];
+	mime_render_envelope(b, &o, hs->env, hs->addr_hdr, hs->naddr_hdr,
+			     marks);
+	memcpy(b->parts[hs->part].d.env_mark, marks, sizeof(marks));
 	if (o.err)
 		b->err = o.err;
 	b->parts[hs->part].d.envelope =

@@ -49,6 +49,10 @@ struct mdata {
 	uint32_t cdp_first, cdp_n;   /* disposition params */
 	uint32_t lang_first, lang_n; /* languages in b->spans */
 	struct span envelope;	     /* rendered, for rfc822 children */
+	/* offsets in the rendered envelope where the From, Sender,
+	 * Reply-To and To fields start (index v2 stores Sender and
+	 * Reply-To equal to From as references) */
+	uint32_t env_mark[4];
 };
 
 struct mpart {
@@ -86,6 +90,9 @@ struct ife_mime_builder {
 	struct mbuf hv;	   /* current header's full value */
 	struct mbuf tmp;   /* scratch for token parsing */
 	struct mbuf out;   /* the index blob being built */
+	struct mbuf bs;	   /* BODYSTRUCTURE being rendered */
+	struct mbuf body;  /* BODY rendered to check the cut list */
+	struct mbuf cuts;  /* BODYSTRUCTURE ranges that BODY leaves out */
 	struct maddr *addrs;
 	uint32_t naddrs, capaddrs;
 	uint32_t flags; /* IFE_MIME_F_* */
@@ -138,7 +145,7 @@ struct env_addr_hdr {
 };
 void mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
 			  const struct span *f, const struct env_addr_hdr *ah,
-			  uint32_t nah);
+			  uint32_t nah, uint32_t marks[4]);
 int mime_build_index(struct ife_mime_builder *b);
 
 /* Envelope field order (RFC 9051 ENVELOPE). */

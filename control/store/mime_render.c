@@ -254,9 +254,10 @@ write_addr_field(struct ife_mime_builder *b, struct mbuf *o,
 void
 mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
 		     const struct span *f, const struct env_addr_hdr *ah,
-		     uint32_t nah)
+		     uint32_t nah, uint32_t marks[4])
 {
 	struct span s;
+	size_t base = o->len;
 
 	s = f[ENV_DATE];
 	if (s.off == SPAN_NULL)
@@ -281,6 +282,8 @@ mime_render_envelope(struct ife_mime_builder *b, struct mbuf *o,
 	};
 	for (int i = ENV_FROM; i <= ENV_BCC; i++) {
 		mbuf_addc(o, ' ');
+		if (i <= ENV_TO)
+			marks[i - ENV_FROM] = (uint32_t)(o->len - base);
 		write_addr_field(b, o, ah, nah, i, fb[i]);
 	}
 	for (int i = ENV_IN_REPLY_TO; i <= ENV_MESSAGE_ID; i++) {
@@ -365,6 +368,17 @@ write_common(struct ife_mime_builder *b, struct mbuf *o, const struct mdata *d)
 static void write_part(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx,
 		       bool ext);
 
+/* BODY is BODYSTRUCTURE without the extension data (RFC 9051 7.5.2):
+ * while BODYSTRUCTURE is rendered, each part's extension data is noted as
+ * a range of b->bs that BODY leaves out, so that the index stores BODY as
+ * a list of cuts instead of a second copy. */
+static void
+cut_add(struct ife_mime_builder *b, size_t at, size_t len)
+{
+	uint32_t c[2] = {(uint32_t)at, (uint32_t)len};
+	mbuf_add(&b->cuts, c, sizeof(c));
+}
+
 static void
 write_siblings(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx,
 	       bool ext)
@@ -391,17 +405,23 @@ write_part(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx, bool ext)
 	const struct mdata *d = &mp->d;
 
 	if (mp->p.flags & IFE_MIME_PART_MULTIPART) {
-		if (mp->p.child != IFE_MIME_NONE)
+		if (mp->p.child != IFE_MIME_NONE) {
 			write_siblings(b, o, mp->p.child, ext);
-		else
+		} else {
 			mbuf_adds(o, ext ? EMPTY_BODYSTRUCTURE : EMPTY_BODY);
+			/* BODY is the same without " NIL NIL NIL NIL" */
+			if (ext)
+				cut_add(b, o->len - 17, 16);
+		}
 		mbuf_addc(o, ' ');
 		q_span(b, o, d->csubtype);
 		if (!ext)
 			return;
+		size_t from = o->len;
 		mbuf_addc(o, ' ');
 		params_write(b, o, d->ctp_first, d->ctp_n, false);
 		write_common(b, o, d);
+		cut_add(b, from, o->len - from);
 		return;
 	}
 
@@ -450,26 +470,44 @@ write_part(struct ife_mime_builder *b, struct mbuf *o, uint32_t idx, bool ext)
 	}
 	if (!ext)
 		return;
+	size_t from = o->len;
 	mbuf_addc(o, ' ');
 	q_span_nolf(b, o, d->cmd5);
 	write_common(b, o, d);
+	cut_add(b, from, o->len - from);
 }
 
 /* ---- index blob ---- */
 
 #define IDX_MAGIC 0x4d454649u /* "IFEM" */
 
+/*
+ * Index blob, version 2 (all integers host order, 4-byte aligned):
+ *   idx_hdr | parts[nparts] | env_ins[env_ins][3] u32 | cuts[][2] u32 |
+ *   BODYSTRUCTURE | envelope pool | BODY (only when body_cuts is
+ *   BODY_EXPLICIT)
+ * ENVELOPE is the pool with insertions (pos, src, len): Sender and
+ * Reply-To that equal From (the usual case: RFC 5322 makes them
+ * optional and IMAP repeats From) are stored as references to it.
+ * BODY is BODYSTRUCTURE with the cut (at, len) ranges left out; where
+ * that would not give the BODY string rendered (the plain 7-bit
+ * constant with other header case), BODY is stored whole.
+ */
 struct idx_hdr {
 	uint32_t magic;
-	uint16_t version;
+	uint8_t version;
+	uint8_t env_ins; /* insertions into the envelope pool (0..2) */
 	uint16_t part_size;
 	uint32_t flags;
 	uint32_t nparts;
-	uint32_t env_len;
+	uint32_t env_len;  /* ENVELOPE as sent */
+	uint32_t env_pool; /* envelope bytes stored */
 	uint32_t bs_len;
-	uint32_t body_len;
-	uint32_t reserved;
+	uint32_t body_len; /* BODY as sent */
+	uint32_t body_cuts;
 };
+
+#define BODY_EXPLICIT UINT32_MAX
 
 /* message_part_data_is_plain_7bit() */
 static bool
@@ -495,6 +533,70 @@ is_plain_7bit(struct ife_mime_builder *b)
 	       d->lang_n == 0 && d->cloc.off == SPAN_NULL;
 }
 
+/* Copy what fits of n bytes to dst[*w..cap); *w counts them all. */
+static void
+put(char *dst, size_t cap, size_t *w, const char *src, size_t n)
+{
+	if (*w < cap)
+		memcpy(dst + *w, src, n < cap - *w ? n : cap - *w);
+	*w += n;
+}
+
+/* Apply the cut list to BODYSTRUCTURE: BODY, or its length with cap 0. */
+static size_t
+body_from_cuts(const char *bs, uint32_t bs_len, const uint8_t *cuts, uint32_t n,
+	       char *dst, size_t cap)
+{
+	size_t w = 0, p = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t c[2];
+		memcpy(c, cuts + (size_t)i * 8, sizeof(c));
+		if (c[0] < p || c[0] > bs_len || c[1] > bs_len - c[0])
+			break; /* damaged list: never read outside */
+		put(dst, cap, &w, bs + p, c[0] - p);
+		p = (size_t)c[0] + c[1];
+	}
+	put(dst, cap, &w, bs + p, bs_len - p);
+	return w;
+}
+
+/* The envelope pool: the rendered envelope without the Sender and
+ * Reply-To fields that repeat From; ins receives the insertions. */
+static uint32_t
+env_pool(const char *e, size_t len, const uint32_t m[4], uint32_t ins[2][3],
+	 struct mbuf *pool)
+{
+	uint32_t f = m[0], sd = m[1], r = m[2], t = m[3], n = 0;
+	mbuf_reset(pool);
+	if (!(f >= 1 && f < sd && sd < r && r < t && t <= len)) {
+		mbuf_add(pool, e, len);
+		return 0;
+	}
+	size_t fl = sd - 1 - f; /* From without the space after it */
+	/* a reference costs 12 bytes: only for a longer field */
+	bool big = fl + 1 > 12;
+	bool sdup = big && r - 1 - sd == fl && memcmp(e + sd, e + f, fl) == 0;
+	bool rdup = big && t - 1 - r == fl && memcmp(e + r, e + f, fl) == 0;
+	/* " " + From, stored once at f - 1 */
+	mbuf_add(pool, e, sd - 1);
+	if (sdup) {
+		ins[n][0] = sd - 1;
+		ins[n][1] = f - 1;
+		ins[n++][2] = (uint32_t)fl + 1;
+	} else {
+		mbuf_add(pool, e + sd - 1, r - sd);
+	}
+	if (rdup) {
+		ins[n][0] = (uint32_t)pool->len;
+		ins[n][1] = f - 1;
+		ins[n++][2] = (uint32_t)fl + 1;
+	} else {
+		mbuf_add(pool, e + r - 1, t - r);
+	}
+	mbuf_add(pool, e + t - 1, len - (t - 1));
+	return n;
+}
+
 int
 mime_build_index(struct ife_mime_builder *b)
 {
@@ -507,41 +609,86 @@ mime_build_index(struct ife_mime_builder *b)
 		.nparts = b->nparts,
 	};
 
+	/* BODYSTRUCTURE, noting BODY's cuts */
+	mbuf_reset(&b->bs);
+	mbuf_reset(&b->cuts);
+	mbuf_addc(&b->bs, '(');
+	write_part(b, &b->bs, 0, true);
+	mbuf_addc(&b->bs, ')');
+	h.bs_len = (uint32_t)b->bs.len;
+	/* BODY as Dovecot renders it, to check the cuts against */
+	struct mbuf *bd = &b->body;
+	mbuf_reset(bd);
+	if (is_plain_7bit(b)) {
+		/* Dovecot answers BODY of a plain 7-bit message from a
+		 * constant, whatever the case of its header values */
+		mbuf_adds(bd, "(\"text\" \"plain\" (\"charset\" "
+			      "\"us-ascii\") NIL NIL \"7bit\" ");
+		mbuf_addu(bd, b->parts[0].p.body_vsize);
+		mbuf_addc(bd, ' ');
+		mbuf_addu(bd, b->parts[0].p.body_lines);
+		mbuf_addc(bd, ')');
+	} else {
+		mbuf_addc(bd, '(');
+		write_part(b, bd, 0, false);
+		mbuf_addc(bd, ')');
+	}
+	if (b->bs.err || bd->err || b->cuts.err)
+		return -ENOMEM;
+	h.body_len = (uint32_t)bd->len;
+	uint32_t ncuts = (uint32_t)(b->cuts.len / 8);
+	const uint8_t *cuts = (const uint8_t *)b->cuts.p;
+	bool same = body_from_cuts(b->bs.p, h.bs_len, cuts, ncuts, NULL, 0) ==
+		    bd->len;
+	if (same) {
+		/* compare the decoded BODY byte for byte */
+		size_t p = 0, w = 0;
+		for (uint32_t i = 0; same && i <= ncuts; i++) {
+			uint32_t c[2] = {h.bs_len, 0};
+			if (i < ncuts)
+				memcpy(c, cuts + (size_t)i * 8, sizeof(c));
+			if (c[0] < p || c[0] > h.bs_len ||
+			    c[1] > h.bs_len - c[0]) {
+				same = false;
+				break;
+			}
+			size_t n = c[0] - p;
+			same = memcmp(bd->p + w, b->bs.p + p, n) == 0;
+			w += n;
+			p = (size_t)c[0] + c[1];
+		}
+	}
+	h.body_cuts = same ? ncuts : BODY_EXPLICIT;
+
+	/* ENVELOPE */
+	const struct mpart *p0 = &b->parts[0];
+	struct span env = p0->d.envelope;
+	uint32_t ins[2][3];
+	mbuf_reset(&b->tmp);
+	if (env.off != SPAN_NULL) {
+		h.env_ins = (uint8_t)env_pool(mime_span(b, env), env.len,
+					      p0->d.env_mark, ins, &b->tmp);
+		h.env_len = env.len;
+	}
+	h.env_pool = (uint32_t)b->tmp.len;
+	if (b->tmp.err)
+		return -ENOMEM;
+
 	mbuf_reset(o);
 	mbuf_add(o, &h, sizeof(h));
 	for (uint32_t i = 0; i < b->nparts; i++)
 		mbuf_add(o, &b->parts[i].p, sizeof(struct ife_mime_part));
-	size_t at = o->len;
-	struct span env = b->parts[0].d.envelope;
-	if (env.off != SPAN_NULL)
-		mbuf_add(o, mime_span(b, env), env.len);
-	h.env_len = (uint32_t)(o->len - at);
-	at = o->len;
-	mbuf_addc(o, '(');
-	write_part(b, o, 0, true);
-	mbuf_addc(o, ')');
-	h.bs_len = (uint32_t)(o->len - at);
-	at = o->len;
-	if (is_plain_7bit(b)) {
-		/* Dovecot answers BODY of a plain 7-bit message from a
-		 * constant, whatever the case of its header values */
-		mbuf_adds(o, "(\"text\" \"plain\" (\"charset\" "
-			     "\"us-ascii\") NIL NIL \"7bit\" ");
-		mbuf_addu(o, b->parts[0].p.body_vsize);
-		mbuf_addc(o, ' ');
-		mbuf_addu(o, b->parts[0].p.body_lines);
-		mbuf_addc(o, ')');
-	} else {
-		mbuf_addc(o, '(');
-		write_part(b, o, 0, false);
-		mbuf_addc(o, ')');
-	}
-	h.body_len = (uint32_t)(o->len - at);
+	mbuf_add(o, ins, (size_t)h.env_ins * sizeof(ins[0]));
+	if (same)
+		mbuf_add(o, cuts, (size_t)ncuts * 8);
+	mbuf_add(o, b->bs.p, h.bs_len);
+	mbuf_add(o, b->tmp.p ? b->tmp.p : "", h.env_pool);
+	if (!same)
+		mbuf_add(o, bd->p, h.body_len);
 	if (o->err)
 		return o->err;
 	if (b->err)
 		return b->err;
-	memcpy(o->p, &h, sizeof(h));
 	return 0;
 }
 
@@ -555,10 +702,14 @@ ife_mime_index_open(const void *idx, size_t idx_len,
 		return IFE_ECORRUPT;
 	memcpy(&h, idx, sizeof(h));
 	if (h.magic != IDX_MAGIC || h.version != IFE_MIME_INDEX_VERSION ||
-	    h.part_size != sizeof(struct ife_mime_part) || h.nparts == 0)
+	    h.part_size != sizeof(struct ife_mime_part) || h.nparts == 0 ||
+	    h.env_ins > 2)
 		return IFE_ECORRUPT;
+	bool explicit = h.body_cuts == BODY_EXPLICIT;
 	uint64_t need = sizeof(h) + (uint64_t)h.nparts * h.part_size +
-			(uint64_t)h.env_len + h.bs_len + h.body_len;
+			(uint64_t)h.env_ins * 12 +
+			(explicit ? h.body_len : (uint64_t)h.body_cuts * 8) +
+			(uint64_t)h.bs_len + h.env_pool;
 	if (need != idx_len)
 		return IFE_ECORRUPT;
 	const char *p = (const char *)idx + sizeof(h);
@@ -566,15 +717,51 @@ ife_mime_index_open(const void *idx, size_t idx_len,
 	info->nparts = h.nparts;
 	info->parts = (const struct ife_mime_part *)(const void *)p;
 	p += (size_t)h.nparts * h.part_size;
-	info->envelope = p;
-	info->envelope_len = h.env_len;
-	p += h.env_len;
+	info->env_ins = (const uint8_t *)p;
+	info->env_nins = h.env_ins;
+	p += (size_t)h.env_ins * 12;
+	info->body_cuts = (const uint8_t *)p;
+	info->body_ncuts = explicit ? 0 : h.body_cuts;
+	p += explicit ? 0 : (size_t)h.body_cuts * 8;
 	info->bodystructure = p;
 	info->bodystructure_len = h.bs_len;
 	p += h.bs_len;
-	info->body = p;
+	info->env_pool = p;
+	info->env_pool_len = h.env_pool;
+	p += h.env_pool;
+	info->body_explicit = explicit ? p : NULL;
+	info->envelope_len = h.env_len;
 	info->body_len = h.body_len;
 	return 0;
+}
+
+size_t
+ife_mime_envelope(const struct ife_mime_index_info *info, char *dst, size_t cap)
+{
+	size_t w = 0, p = 0, pl = info->env_pool_len;
+	for (uint32_t i = 0; i < info->env_nins; i++) {
+		uint32_t in[3];
+		memcpy(in, info->env_ins + (size_t)i * 12, sizeof(in));
+		if (in[0] < p || in[0] > pl || in[1] > pl || in[2] > pl - in[1])
+			break; /* damaged: never read outside the pool */
+		put(dst, cap, &w, info->env_pool + p, in[0] - p);
+		put(dst, cap, &w, info->env_pool + in[1], in[2]);
+		p = in[0];
+	}
+	put(dst, cap, &w, info->env_pool + p, pl - p);
+	return w;
+}
+
+size_t
+ife_mime_body(const struct ife_mime_index_info *info, char *dst, size_t cap)
+{
+	size_t w = 0;
+	if (info->body_explicit != NULL) {
+		put(dst, cap, &w, info->body_explicit, info->body_len);
+		return w;
+	}
+	return body_from_cuts(info->bodystructure, info->bodystructure_len,
+			      info->body_cuts, info->body_ncuts, dst, cap);
 }
 
 /* ---- sections (imap-msgpart.c) ---- */
@@ -803,6 +990,9 @@ ife_mime_builder_destroy(struct ife_mime_builder **bp)
 	mbuf_free(&b->hv);
 	mbuf_free(&b->tmp);
 	mbuf_free(&b->out);
+	mbuf_free(&b->bs);
+	mbuf_free(&b->body);
+	mbuf_free(&b->cuts);
 	free(b);
 	*bp = NULL;
 }

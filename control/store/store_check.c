@@ -67,6 +67,118 @@ key_exists(MDB_txn *t, MDB_dbi d, const void *k, size_t kl)
 	return mdb_get(t, d, &key, &v) == 0;
 }
 
+static size_t
+pack_dir_len(const struct pack_view *pv)
+{
+	struct pack_hdr h;
+	memcpy(&h, pv->p, sizeof(h));
+	return (size_t)h.nblobs * sizeof(struct pack_dirent);
+}
+
+/* Pack accounting. pl: pairs (pack id, live bytes), (-, blob count) of
+ * the blob records, sorted by pack id. */
+static void
+check_packs(struct chk *c, MDB_txn *t, struct ife_store *s,
+	    const struct ref *pl, size_t npl)
+{
+	MDB_cursor *cp;
+	MDB_val k, v;
+	size_t pi = 0;
+	int rc;
+
+	if (mdb_cursor_open(t, s->dbi[DB_PACKMETA], &cp) != 0) {
+		bad(c, "pack metadata unreadable");
+		return;
+	}
+	for (rc = mdb_cursor_get(cp, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cp, &k, &v, MDB_NEXT)) {
+		struct pack_rec pr = {0};
+		if (k.mv_size != 8 || v.mv_size != sizeof(pr)) {
+			bad(c, "pack metadata record of bad size");
+			continue;
+		}
+		memcpy(&pr, v.mv_data, sizeof(pr));
+		uint64_t id = rd64(k.mv_data);
+		while (pi < npl && pl[2 * pi].id < id) {
+			bad(c, "pack %" PRIu64 ": blobs but no metadata",
+			    pl[2 * pi].id);
+			pi++;
+		}
+		uint64_t live = 0, nb = 0;
+		if (pi < npl && pl[2 * pi].id == id) {
+			live = pl[2 * pi].n;
+			nb = pl[2 * pi + 1].n;
+			pi++;
+		}
+		if (live != pr.live)
+			bad(c,
+			    "pack %" PRIu64 ": live %" PRIu64
+			    " but blobs hold %" PRIu64,
+			    id, pr.live, live);
+		if (live == 0)
+			bad(c, "pack %" PRIu64 ": no live blob", id);
+		if (pr.live > pr.written || pr.written > pr.total)
+			bad(c,
+			    "pack %" PRIu64 ": live %" PRIu64
+			    ", written %" PRIu64 ", total %" PRIu64
+			    " out of order",
+			    id, pr.live, pr.written, pr.total);
+		struct pack_view pv = {0};
+		if (store_pack_get(t, s, id, &pv) != 0) {
+			bad(c, "pack %" PRIu64 ": missing or bad header", id);
+			continue;
+		}
+		if (pv.len != pr.total)
+			bad(c,
+			    "pack %" PRIu64 ": total %" PRIu64
+			    " but the pack has %zu bytes",
+			    id, pr.total, pv.len);
+		/* every live blob of the pack is in its directory, with
+		 * the hash of its bytes (the dedup key; also catches bytes
+		 * damaged since they were written) */
+		struct pack_hdr h;
+		memcpy(&h, pv.p, sizeof(h));
+		uint64_t found = 0;
+		for (uint32_t i = 0; i < h.nblobs; i++) {
+			struct pack_dirent de;
+			struct blob_rec br = {0};
+			memcpy(&de, pv.p + h.dir_off + (size_t)i * sizeof(de),
+			       sizeof(de));
+			if (store_blob_get(t, s, de.blob, &br) != 0 ||
+			    br.pack != id)
+				continue;
+			found++;
+			if (sizeof(h) + (uint64_t)br.off + br.raw_len <=
+				    pv.idx_base &&
+			    store_hash8(pv.p + sizeof(h) + br.off,
+					br.raw_len) != de.hash)
+				bad(c,
+				    "blob %" PRIu64 ": bytes do not match "
+				    "their hash",
+				    de.blob);
+		}
+		if (found != nb)
+			bad(c,
+			    "pack %" PRIu64 ": directory lists %" PRIu64
+			    " of its %" PRIu64 " blobs",
+			    id, found, nb);
+	}
+	mdb_cursor_close(cp);
+	for (; pi < npl; pi++)
+		bad(c, "pack %" PRIu64 ": blobs but no metadata",
+		    pl[2 * pi].id);
+	/* packs without metadata */
+	if (mdb_cursor_open(t, s->dbi[DB_PACK], &cp) == 0) {
+		for (rc = mdb_cursor_get(cp, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(cp, &k, &v, MDB_NEXT))
+			if (!key_exists(t, s->dbi[DB_PACKMETA], k.mv_data,
+					k.mv_size))
+				bad(c, "pack %" PRIu64 ": no metadata",
+				    k.mv_size == 8 ? rd64(k.mv_data) : 0);
+		mdb_cursor_close(cp);
+	}
+}
+
 long
 ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 		void *ctx)
@@ -77,7 +189,7 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 	struct uacc *ua = NULL;
 	size_t nua = 0, capua = 0;
 	MDB_txn *t;
-	MDB_cursor *cm = NULL, *cmsg = NULL, *cu = NULL;
+	MDB_cursor *cm = NULL, *cmsg = NULL, *cu = NULL, *clog = NULL;
 	MDB_val k, v;
 	int rc;
 	long ret;
@@ -86,7 +198,8 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 		return store_err(rc);
 	if ((rc = mdb_cursor_open(t, s->dbi[DB_MBOX], &cm)) != 0 ||
 	    (rc = mdb_cursor_open(t, s->dbi[DB_MSG], &cmsg)) != 0 ||
-	    (rc = mdb_cursor_open(t, s->dbi[DB_UIDS], &cu)) != 0) {
+	    (rc = mdb_cursor_open(t, s->dbi[DB_UIDS], &cu)) != 0 ||
+	    (rc = mdb_cursor_open(t, s->dbi[DB_MODSEQ], &clog)) != 0) {
 		ret = store_err(rc);
 		goto out;
 	}
@@ -154,11 +267,12 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 				    "message %" PRIu32 ":%" PRIu32
 				    ": modseq above highestmodseq",
 				    id, uid);
-			uint8_t sk[16];
+			uint8_t sk[4], sv[12];
 			be32(sk, id);
-			be64(sk + 4, r.modseq);
-			be32(sk + 12, uid);
-			if (!key_exists(t, s->dbi[DB_MODSEQ], sk, 16))
+			be64(sv, r.modseq);
+			be32(sv + 8, uid);
+			MDB_val lk = {4, sk}, lv = {12, sv};
+			if (mdb_cursor_get(clog, &lk, &lv, MDB_GET_BOTH) != 0)
 				bad(&c,
 				    "message %" PRIu32 ":%" PRIu32
 				    ": modseq index entry missing",
@@ -170,7 +284,7 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 				    ": missing from the UID list",
 				    id, uid);
 			struct ife_store_msg m;
-			if (store_fill_msg(s, t, uid, &r, &m) != 0)
+			if (store_fill_msg(s, t, NULL, uid, &r, &m) != 0)
 				bad(&c,
 				    "message %" PRIu32 ":%" PRIu32
 				    ": blob or index unreadable",
@@ -219,25 +333,25 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 			    "mailbox %" PRIu32 ": UID list has %zu, "
 			    "messages %" PRIu32,
 			    id, cnt, msgs);
-		/* modseq index entries without a message */
-		uint8_t sk[16] = {0};
-		be32(sk, id);
-		MDB_cursor *cs;
-		if (mdb_cursor_open(t, s->dbi[DB_MODSEQ], &cs) == 0) {
-			MDB_val sk2 = {4, sk}, sv;
-			size_t ns = 0;
-			for (rc = mdb_cursor_get(cs, &sk2, &sv, MDB_SET_RANGE);
-			     rc == 0 && sk2.mv_size == 16 &&
-			     rd32(sk2.mv_data) == id;
-			     rc = mdb_cursor_get(cs, &sk2, &sv, MDB_NEXT))
-				ns++;
-			mdb_cursor_close(cs);
-			if (ns != msgs)
+		/* the modseq log: stale entries are allowed, up to the
+		 * compaction threshold; none above HIGHESTMODSEQ */
+		MDB_val lk = {4, mk}, lv;
+		size_t nl = 0;
+		for (rc = mdb_cursor_get(clog, &lk, &lv, MDB_SET); rc == 0;
+		     rc = mdb_cursor_get(clog, &lk, &lv, MDB_NEXT_DUP)) {
+			nl++;
+			if (lv.mv_size != 12 ||
+			    rd64(lv.mv_data) > mr.highestmodseq)
 				bad(&c,
-				    "mailbox %" PRIu32 ": modseq index has "
-				    "%zu entries for %" PRIu32 " messages",
-				    id, ns, msgs);
+				    "mailbox %" PRIu32 ": modseq log entry "
+				    "above highestmodseq",
+				    id);
 		}
+		if (nl > 2 * (size_t)msgs + MODSEQ_LOG_SLACK)
+			bad(&c,
+			    "mailbox %" PRIu32 ": modseq log has %zu entries "
+			    "for %" PRIu32 " messages (not compacted)",
+			    id, nl, msgs);
 	}
 	/* blob reference counts */
 	if (nrefs > 1) /* qsort(NULL, 0) is undefined */
@@ -259,7 +373,7 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 	size_t npacks = 0;
 	for (rc = mdb_cursor_get(cb, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cb, &k, &v, MDB_NEXT)) {
-		struct blob_rec br;
+		struct blob_rec br = {0};
 		if (k.mv_size != 8 || v.mv_size != sizeof(br)) {
 			bad(&c, "blob record of bad size");
 			continue;
@@ -279,28 +393,19 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 			    "blob %" PRIu64 ": refcount %" PRIu32
 			    " but %" PRIu64 " references",
 			    id, br.refcount, n);
-		MDB_val hk = {32, br.sha}, hv;
-		uint64_t hid = 0;
-		if (mdb_get(t, s->dbi[DB_BLOBHASH], &hk, &hv) != 0 ||
-		    hv.mv_size != 8 || (memcpy(&hid, hv.mv_data, 8), hid != id))
-			bad(&c, "blob %" PRIu64 ": hash index wrong", id);
-		MDB_val pv;
-		if (store_pack_view(t, s, br.pack, &pv) != 0 ||
-		    (size_t)br.off + ALIGN8((size_t)br.raw_len) + br.idx_len >
-			    pv.mv_size) {
+		struct pack_view pv = {0};
+		if (store_pack_get(t, s, br.pack, &pv) != 0 ||
+		    sizeof(struct pack_hdr) + (uint64_t)br.off + br.raw_len >
+			    pv.idx_base ||
+		    (uint64_t)pv.idx_base + br.ioff + br.idx_len >
+			    pv.len - pack_dir_len(&pv)) {
 			bad(&c,
 			    "blob %" PRIu64 ": pack %" PRIu64 " missing or "
 			    "short",
 			    id, br.pack);
 		} else {
-			uint8_t sha[32];
-			const uint8_t *p = (const uint8_t *)pv.mv_data + br.off;
-			store_sha256(p, br.raw_len, sha);
-			if (memcmp(sha, br.sha, 32) != 0)
-				bad(&c, "blob %" PRIu64 ": SHA-256 mismatch",
-				    id);
 			struct ife_mime_index_info info;
-			if (ife_mime_index_open(p + ALIGN8((size_t)br.raw_len),
+			if (ife_mime_index_open(pv.p + pv.idx_base + br.ioff,
 						br.idx_len, &info) != 0)
 				bad(&c, "blob %" PRIu64 ": index corrupt", id);
 		}
@@ -316,47 +421,36 @@ ife_store_check(struct ife_store *s, void (*report)(void *, const char *),
 			packs = np;
 		}
 		packs[npacks].id = br.pack;
-		packs[npacks++].n =
-			ALIGN8((size_t)br.raw_len) + ALIGN8((size_t)br.idx_len);
+		packs[npacks++].n = BLOB_SPACE(br.raw_len, br.idx_len);
 	}
 	mdb_cursor_close(cb);
 	for (; j < nrefs; j++)
 		bad(&c, "blob %" PRIu64 " referenced but missing", refs[j].id);
-	/* pack live bytes */
+	/* pack accounting: live bytes against the blobs in each pack,
+	 * total against the value, directory against the blob records */
 	if (npacks > 1)
 		qsort(packs, npacks, sizeof(*packs), ref_cmp);
-	w = 0;
-	for (size_t i = 0; i < npacks; i++) {
-		if (w > 0 && packs[w - 1].id == packs[i].id)
-			packs[w - 1].n += packs[i].n;
-		else
-			packs[w++] = packs[i];
+	struct ref *pl = NULL; /* per pack: live bytes, then blob count */
+	size_t npl = 0;
+	if (npacks > 0 && (pl = calloc(npacks, sizeof(*pl) * 2)) == NULL) {
+		free(packs);
+		ret = -ENOMEM;
+		goto out;
 	}
-	npacks = w;
-	size_t pi = 0;
-	MDB_cursor *cp;
-	if (mdb_cursor_open(t, s->dbi[DB_PACKMETA], &cp) == 0) {
-		for (rc = mdb_cursor_get(cp, &k, &v, MDB_FIRST); rc == 0;
-		     rc = mdb_cursor_get(cp, &k, &v, MDB_NEXT)) {
-			struct pack_rec pr;
-			if (k.mv_size != 8 || v.mv_size != sizeof(pr))
-				continue;
-			memcpy(&pr, v.mv_data, sizeof(pr));
-			uint64_t id = rd64(k.mv_data);
-			while (pi < npacks && packs[pi].id < id)
-				pi++;
-			uint64_t live = pi < npacks && packs[pi].id == id
-						? packs[pi].n
-						: 0;
-			if (live != pr.live)
-				bad(&c,
-				    "pack %" PRIu64 ": live %" PRIu64
-				    " but blobs hold %" PRIu64,
-				    id, pr.live, live);
+	for (size_t i = 0; i < npacks; i++) {
+		if (npl > 0 && pl[2 * (npl - 1)].id == packs[i].id) {
+			pl[2 * (npl - 1)].n += packs[i].n;
+			pl[2 * (npl - 1) + 1].n++;
+		} else {
+			pl[2 * npl].id = packs[i].id;
+			pl[2 * npl].n = packs[i].n;
+			pl[2 * npl + 1].n = 1;
+			npl++;
 		}
-		mdb_cursor_close(cp);
 	}
 	free(packs);
+	check_packs(&c, t, s, pl, npl);
+	free(pl);
 	/* user usage */
 	if (nua > 1)
 		qsort(ua, nua, sizeof(*ua), uacc_cmp);
@@ -403,6 +497,8 @@ out:
 		mdb_cursor_close(cmsg);
 	if (cu)
 		mdb_cursor_close(cu);
+	if (clog)
+		mdb_cursor_close(clog);
 	mdb_txn_abort(t);
 	free(refs);
 	free(ua);

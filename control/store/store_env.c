@@ -96,11 +96,10 @@ static const struct {
 	[DB_MBOX] = {"mbox", 0},
 	[DB_MSG] = {"msg", 0},
 	[DB_UIDS] = {"uids", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP},
-	[DB_MODSEQ] = {"modseq", 0},
-	[DB_EXPUNGED] = {"expunged", 0},
+	[DB_MODSEQ] = {"modseq", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_EXPUNGED] = {"expunged", MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_KEYWORDS] = {"keywords", 0},
 	[DB_BLOB] = {"blob", 0},
-	[DB_BLOBHASH] = {"blobhash", 0},
 	[DB_PACK] = {"pack", 0},
 	[DB_PACKMETA] = {"packmeta", 0},
 };
@@ -110,7 +109,10 @@ static const struct {
  * version is migrated in one write transaction by the migrate_from_N()
  * steps, in order, before anything else runs; a newer stamp is refused
  * (IFE_ESTATE) so that an old binary never writes a schema it does not
- * know. Version 1 is the first; there is nothing to migrate yet.
+ * know. Version 2 changed record layouts, key formats, database flags
+ * and the index blob; there is no step from 1: a version 1 store is
+ * refused with IFE_ESTATE (export and re-import it), which is acceptable
+ * while no production store exists.
  */
 static int
 store_schema(struct ife_store *s, MDB_txn *t, bool create)
@@ -135,6 +137,8 @@ store_schema(struct ife_store *s, MDB_txn *t, bool create)
 		return IFE_ESTATE;
 	if (v < 1)
 		return IFE_ECORRUPT;
+	if (v < IFE_STORE_SCHEMA_VERSION)
+		return IFE_ESTATE; /* no migration from version 1 */
 	return 0;
 }
 
@@ -190,6 +194,8 @@ ife_store_open(const char *dir, const struct ife_store_opts *opts,
 		ret = store_err(rc);
 		goto fail;
 	}
+	/* the version first: other versions' databases may have other
+	 * flags, which LMDB would refuse with MDB_INCOMPATIBLE */
 	for (int i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(t, db_def[i].name,
 				  db_def[i].flags | (create ? MDB_CREATE : 0),
@@ -198,9 +204,9 @@ ife_store_open(const char *dir, const struct ife_store_opts *opts,
 			ret = rc == MDB_NOTFOUND ? -ENOENT : store_err(rc);
 			goto fail;
 		}
+		if (i == DB_META && (ret = store_schema(s, t, create)) != 0)
+			goto fail;
 	}
-	if ((ret = store_schema(s, t, create)) != 0)
-		goto fail;
 	if ((rc = mdb_txn_commit(t)) != 0) {
 		t = NULL;
 		ret = store_err(rc);
@@ -209,11 +215,25 @@ ife_store_open(const char *dir, const struct ife_store_opts *opts,
 	t = NULL;
 	if (!s->rdonly && (ret = ife_mime_builder_create(NULL, &s->mime)) != 0)
 		goto fail;
+	if (!s->rdonly) {
+		/* the writer's dedup index, from the pack directories */
+		if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t)) != 0) {
+			ret = store_err(rc);
+			goto fail;
+		}
+		ret = store_dedup_load(s, t);
+		mdb_txn_abort(t);
+		t = NULL;
+		if (ret != 0)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
 	if (t != NULL)
 		mdb_txn_abort(t);
+	ife_mime_builder_destroy(&s->mime);
+	store_dedup_free(&s->dedup);
 	mdb_env_close(s->env);
 	free(s);
 	return ret;
@@ -226,6 +246,7 @@ ife_store_close(struct ife_store **sp)
 	if (s == NULL)
 		return;
 	ife_mime_builder_destroy(&s->mime);
+	store_dedup_free(&s->dedup);
 	mdb_env_close(s->env);
 	free(s);
 	*sp = NULL;
@@ -265,7 +286,7 @@ ife_store_stat(struct ife_store *s, struct ife_store_stats *st)
 		}
 		mdb_cursor_close(c);
 	}
-	uint64_t live = 0;
+	uint64_t live = 0, written = 0;
 	if (mdb_cursor_open(t, s->dbi[DB_PACKMETA], &c) == 0) {
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -274,11 +295,14 @@ ife_store_stat(struct ife_store *s, struct ife_store_stats *st)
 				continue;
 			memcpy(&pr, v.mv_data, sizeof(pr));
 			st->pack_bytes += pr.total;
+			written += pr.written;
 			live += pr.live;
 		}
 		mdb_cursor_close(c);
 	}
-	st->dead_bytes = st->pack_bytes - live;
+	/* dead: bytes of blobs no message refers to any more (pack headers,
+	 * padding and directories are in pack_bytes, not here) */
+	st->dead_bytes = written - live;
 	mdb_env_info(s->env, &ei);
 	mdb_env_stat(s->env, &ms);
 	st->map_size = ei.me_mapsize;

@@ -64,6 +64,7 @@ ife_store_rtxn_reset(struct ife_store_rtxn *r)
 	if (r->active) {
 		mdb_txn_reset(r->txn);
 		r->active = false;
+		memset(r->pc, 0, sizeof(r->pc)); /* views die with the txn */
 	}
 }
 
@@ -250,17 +251,50 @@ ife_store_mbox_next(struct ife_store_rtxn *r, uint32_t user, uint64_t *pos,
 	return ife_store_mbox_get(r, rd32(v.mv_data), out);
 }
 
-int
-store_fill_msg(struct ife_store *s, MDB_txn *t, uint32_t uid,
-	       const struct msg_rec *m, struct ife_store_msg *out)
+/* A pack through the read transaction's cache (pack ids are never
+ * reused, and a cached view lives as long as the snapshot). */
+static int
+pack_cached(struct ife_store *s, MDB_txn *t, struct pack_view *cache,
+	    uint64_t pack, struct pack_view *pv)
 {
-	MDB_val pv;
-	int ret = store_pack_view(t, s, m->pack, &pv);
+	struct pack_view *c = cache ? &cache[pack % PACK_CACHE] : NULL;
+	if (c != NULL && c->id == pack && pack != 0) {
+		*pv = *c;
+		return 0;
+	}
+	int ret = store_pack_get(t, s, pack, pv);
+	if (ret == 0 && c != NULL)
+		*c = *pv;
+	return ret;
+}
 
+int
+store_fill_msg(struct ife_store *s, MDB_txn *t, struct pack_view *cache,
+	       uint32_t uid, const struct msg_rec *m, struct ife_store_msg *out)
+{
+	struct pack_view pv = {0};
+	struct msg_rec loc = *m;
+	int ret = pack_cached(s, t, cache, m->pack, &pv);
+
+	if (ret == IFE_ENOTFOUND) {
+		/* the pack was compacted: the blob record knows where the
+		 * bytes went */
+		struct blob_rec br = {0};
+		if ((ret = store_blob_get(t, s, m->blob, &br)) != 0)
+			return ret;
+		loc.pack = br.pack;
+		loc.off = br.off;
+		loc.ioff = br.ioff;
+		loc.idx_len = br.idx_len;
+		if (br.raw_len != m->size)
+			return IFE_ECORRUPT;
+		ret = pack_cached(s, t, cache, loc.pack, &pv);
+	}
 	if (ret != 0)
 		return ret == IFE_ENOTFOUND ? IFE_ECORRUPT : ret;
-	size_t io = (size_t)m->off + ALIGN8((size_t)m->size);
-	if (io + m->idx_len > pv.mv_size)
+	size_t ro = sizeof(struct pack_hdr) + (size_t)loc.off;
+	size_t io = (size_t)pv.idx_base + loc.ioff;
+	if (ro + loc.size > pv.idx_base || io + loc.idx_len > pv.len)
 		return IFE_ECORRUPT;
 	out->uid = uid;
 	out->flags = m->flags;
@@ -269,9 +303,8 @@ store_fill_msg(struct ife_store *s, MDB_txn *t, uint32_t uid,
 	out->internal_date = m->internal_date;
 	out->save_date = m->save_date;
 	out->size = m->size;
-	out->data = (const uint8_t *)pv.mv_data + m->off;
-	return ife_mime_index_open((const uint8_t *)pv.mv_data + io, m->idx_len,
-				   &out->index);
+	out->data = pv.p + ro;
+	return ife_mime_index_open(pv.p + io, loc.idx_len, &out->index);
 }
 
 int
@@ -286,13 +319,14 @@ ife_store_msg_get(struct ife_store_rtxn *r, uint32_t mbox, uint32_t uid,
 		return IFE_ESTATE;
 	be32(kb, mbox);
 	be32(kb + 4, uid);
-	int rc = mdb_get(r->txn, r->s->dbi[DB_MSG], &k, &v);
+	/* the rtxn's cursor: no cursor set-up per lookup as in mdb_get */
+	int rc = mdb_cursor_get(r->cur_msg, &k, &v, MDB_SET);
 	if (rc != 0)
 		return store_err(rc);
 	if (v.mv_size != sizeof(m))
 		return IFE_ECORRUPT;
 	memcpy(&m, v.mv_data, sizeof(m));
-	return store_fill_msg(r->s, r->txn, uid, &m, out);
+	return store_fill_msg(r->s, r->txn, r->pc, uid, &m, out);
 }
 
 int
@@ -319,7 +353,7 @@ ife_store_msg_next(struct ife_store_rtxn *r, uint32_t mbox, uint32_t *uid,
 	*uid = u + 1;
 	if (u == UINT32_MAX)
 		*uid = UINT32_MAX; /* the last possible UID */
-	return store_fill_msg(r->s, r->txn, u, &m, out);
+	return store_fill_msg(r->s, r->txn, r->pc, u, &m, out);
 }
 
 int
@@ -360,13 +394,35 @@ ife_store_uids(struct ife_store_rtxn *r, uint32_t mbox, uint32_t *out,
 	return 0;
 }
 
+/* Is (modseq, uid) of the modseq log the message's current modseq? */
+static int
+log_entry_live(struct ife_store_rtxn *r, uint32_t mbox, uint32_t uid,
+	       uint64_t modseq)
+{
+	uint8_t kb[8];
+	MDB_val k = {8, kb}, v;
+	struct msg_rec m;
+
+	be32(kb, mbox);
+	be32(kb + 4, uid);
+	int rc = mdb_get(r->txn, r->s->dbi[DB_MSG], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	if (v.mv_size != sizeof(m))
+		return IFE_ECORRUPT;
+	memcpy(&m, v.mv_data, sizeof(m));
+	return m.modseq == modseq;
+}
+
 int
 ife_store_changes_since(struct ife_store_rtxn *r, uint32_t mbox, uint64_t since,
 			uint32_t after_uid, int expunged,
 			struct ife_store_modseq_ent *out, size_t cap)
 {
-	uint8_t kb[16];
-	MDB_val k = {16, kb}, v;
+	uint8_t kb[4], vb[12];
+	MDB_val k = {4, kb}, v = {12, vb};
 	MDB_cursor *c = expunged ? r->cur_exp : r->cur_modseq;
 	size_t n = 0;
 	int rc;
@@ -374,19 +430,29 @@ ife_store_changes_since(struct ife_store_rtxn *r, uint32_t mbox, uint64_t since,
 	if (!r->active)
 		return IFE_ESTATE;
 	be32(kb, mbox);
-	be64(kb + 4, since);
-	be32(kb + 12, after_uid);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, kb, 16) == 0)
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT); /* exclusive */
+	be64(vb, since);
+	be32(vb + 8, after_uid);
+	/* both logs are sorted by (modseq, uid): start past the point */
+	rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
+	if (rc == 0 && v.mv_size == 12 && memcmp(v.mv_data, vb, 12) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP); /* exclusive */
 	while (rc == 0 && n < cap) {
-		const uint8_t *p = k.mv_data;
-		if (k.mv_size != 16 || rd32(p) != mbox)
-			break;
-		out[n].modseq = rd64(p + 4);
-		out[n].uid = rd32(p + 12);
-		n++;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		const uint8_t *p = v.mv_data;
+		if (v.mv_size != 12)
+			return IFE_ECORRUPT;
+		uint64_t ms = rd64(p);
+		uint32_t uid = rd32(p + 8);
+		/* the modseq log keeps old entries: skip those that are no
+		 * longer the message's modseq (or whose message is gone) */
+		int live = expunged ? 1 : log_entry_live(r, mbox, uid, ms);
+		if (live < 0)
+			return live;
+		if (live) {
+			out[n].modseq = ms;
+			out[n].uid = uid;
+			n++;
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_err(rc);

@@ -39,7 +39,13 @@ ife_store_batch_destroy(struct ife_store_batch **bp)
 	free(b->ops);
 	free(b->chg);
 	free(b->u32);
-	mbuf_free(&b->pack);
+	free(b->seg);
+	free(b->compact);
+	ife_mime_builder_destroy(&b->mime);
+	mbuf_free(&b->pidx);
+	mbuf_free(&b->copy);
+	mbuf_free(&b->idx);
+	mbuf_free(&b->dir);
 	free(b);
 	*bp = NULL;
 }
@@ -48,6 +54,7 @@ void
 ife_store_batch_reset(struct ife_store_batch *b)
 {
 	b->nops = 0;
+	mbuf_reset(&b->pidx);
 	b->nchg = 0;
 	b->nu32 = 0;
 	b->committed = false;
@@ -69,6 +76,40 @@ ife_store_batch_add(struct ife_store_batch *b, const struct ife_store_op *op)
 	memset(&b->ops[b->nops], 0, sizeof(b->ops[0]));
 	b->ops[b->nops].op = *op;
 	return (int)b->nops++;
+}
+
+int
+ife_store_batch_prepare(struct ife_store_batch *b)
+{
+	int ret;
+
+	if (b->committed)
+		return IFE_ESTATE;
+	if (b->mime == NULL &&
+	    (ret = ife_mime_builder_create(NULL, &b->mime)) != 0)
+		return ret;
+	for (uint32_t i = 0; i < b->nops; i++) {
+		struct bop *o = &b->ops[i];
+		const void *idx;
+		size_t il;
+		if (o->prepared || o->op.type != IFE_STORE_OP_APPEND ||
+		    o->op.len > b->s->opts.max_msg_size)
+			continue; /* commit says why */
+		if ((ret = ife_mime_index(b->mime, o->op.data, o->op.len, &idx,
+					  &il)) != 0) {
+			if (ret == IFE_ELIMIT)
+				continue;
+			return ret;
+		}
+		o->pidx_off = b->pidx.len;
+		o->pidx_len = il;
+		mbuf_add(&b->pidx, idx, il);
+		if (b->pidx.err)
+			return -ENOMEM;
+		o->hash = store_hash8(o->op.data, o->op.len);
+		o->prepared = true;
+	}
+	return 0;
 }
 
 const struct ife_store_result *
@@ -161,21 +202,113 @@ msg_put(struct ife_store_batch *b, uint32_t mbox, uint32_t uid,
 	return store_err(mdb_put(b->txn, b->s->dbi[DB_MSG], &k, &v, 0));
 }
 
+/* Append (modseq, uid) to a mailbox's modseq log or expunge log. Entries
+ * come in ascending order (each operation takes the mailbox's next modseq
+ * and walks its UIDs upwards), so MDB_APPENDDUP fills leaf pages; an
+ * out-of-order caller gets an ordinary insert. */
 static int
-seq_key_op(struct ife_store_batch *b, int db, uint32_t mbox, uint64_t modseq,
-	   uint32_t uid, bool put)
+log_append(struct ife_store_batch *b, int db, uint32_t mbox, uint64_t modseq,
+	   uint32_t uid)
 {
-	uint8_t kb[16];
-	MDB_val k = {16, kb}, v = {0, kb};
+	uint8_t kb[4], vb[12];
+	MDB_val k = {4, kb}, v = {12, vb};
 
 	be32(kb, mbox);
-	be64(kb + 4, modseq);
-	be32(kb + 12, uid);
-	int rc = put ? mdb_put(b->txn, b->s->dbi[db], &k, &v, 0)
-		     : mdb_del(b->txn, b->s->dbi[db], &k, NULL);
-	if (!put && rc == MDB_NOTFOUND)
-		return IFE_ECORRUPT;
+	be64(vb, modseq);
+	be32(vb + 8, uid);
+	int rc = mdb_put(b->txn, b->s->dbi[db], &k, &v, MDB_APPENDDUP);
+	if (rc == MDB_KEYEXIST) {
+		v.mv_size = 12;
+		v.mv_data = vb;
+		rc = mdb_put(b->txn, b->s->dbi[db], &k, &v, 0);
+	}
 	return store_err(rc);
+}
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 12);
+}
+
+/*
+ * The modseq log keeps every (modseq, uid) a message ever had; readers
+ * skip entries whose modseq is no longer the message's. When it holds
+ * more than 2 x messages (+ slack) entries it is rebuilt from the message
+ * records: one sequential scan, a sort, and appends, so the cost is
+ * O(1) per flag change amortized and CHANGEDSINCE never reads more than
+ * ~2 entries per message changed after its point.
+ */
+int
+store_modseq_log_compact(struct ife_store_batch *b, uint32_t mbox,
+			 uint32_t messages, bool force)
+{
+	struct ife_store *s = b->s;
+	uint8_t kb[8];
+	MDB_val k = {4, kb}, v;
+	MDB_cursor *c;
+	size_t n = 0;
+	int rc, ret = 0;
+
+	be32(kb, mbox);
+	if ((rc = mdb_cursor_open(b->txn, s->dbi[DB_MODSEQ], &c)) != 0)
+		return store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc == 0)
+		rc = mdb_cursor_count(c, &n);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return store_err(rc);
+	if (!force && n <= 2 * (size_t)messages + MODSEQ_LOG_SLACK)
+		return 0;
+	uint8_t *ent = malloc(((size_t)messages + 1) * 12);
+	if (ent == NULL)
+		return -ENOMEM;
+	size_t m = 0;
+	if ((rc = mdb_cursor_open(b->txn, s->dbi[DB_MSG], &c)) != 0) {
+		free(ent);
+		return store_err(rc);
+	}
+	be32(kb + 4, 0);
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct msg_rec r;
+		if (k.mv_size != 8 || rd32(k.mv_data) != mbox)
+			break;
+		if (v.mv_size != sizeof(r) || m == messages) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(&r, v.mv_data, sizeof(r));
+		be64(ent + m * 12, r.modseq);
+		memcpy(ent + m * 12 + 8, (const uint8_t *)k.mv_data + 4, 4);
+		m++;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		free(ent);
+		return store_err(rc);
+	}
+	if (m > 1)
+		qsort(ent, m, 12, ent_cmp);
+	be32(kb, mbox);
+	k.mv_size = 4;
+	k.mv_data = kb;
+	rc = mdb_del(b->txn, s->dbi[DB_MODSEQ], &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ret = store_err(rc);
+	for (size_t i = 0; i < m && ret == 0; i++) {
+		MDB_val ev = {12, ent + i * 12};
+		k.mv_size = 4;
+		k.mv_data = kb;
+		ret = store_err(mdb_put(b->txn, s->dbi[DB_MODSEQ], &k, &ev,
+					MDB_APPENDDUP));
+	}
+	free(ent);
+	return ret;
 }
 
 static int
@@ -390,9 +523,7 @@ expunge_one(struct ife_store_batch *b, struct bop *o, struct mctx *m,
 	if ((ret = store_err(mdb_del(b->txn, b->s->dbi[DB_MSG], &k, NULL))) !=
 		    0 ||
 	    (ret = uid_list_op(b, m->id, uid, false)) != 0 ||
-	    (ret = seq_key_op(b, DB_MODSEQ, m->id, r->modseq, uid, false)) !=
-		    0 ||
-	    (ret = seq_key_op(b, DB_EXPUNGED, m->id, modseq, uid, true)) != 0 ||
+	    (ret = log_append(b, DB_EXPUNGED, m->id, modseq, uid)) != 0 ||
 	    (ret = store_blob_unref(b, r->blob)) != 0)
 		return ret;
 	count_add(m, r, -1);
@@ -417,7 +548,7 @@ add_msg(struct ife_store_batch *b, struct bop *o, struct mctx *m,
 	*uid = m->r.uidnext++;
 	if ((ret = msg_put(b, m->id, *uid, r)) != 0 ||
 	    (ret = uid_list_op(b, m->id, *uid, true)) != 0 ||
-	    (ret = seq_key_op(b, DB_MODSEQ, m->id, r->modseq, *uid, true)) != 0)
+	    (ret = log_append(b, DB_MODSEQ, m->id, r->modseq, *uid)) != 0)
 		return ret;
 	count_add(m, r, 1);
 	struct ife_store_change *c = store_chg_add(b, o, IFE_STORE_CHG_EXISTS);
@@ -463,7 +594,7 @@ op_append(struct ife_store_batch *b, struct bop *o)
 			      &kw)) != 0)
 		return ret;
 	memset(&r, 0, sizeof(r));
-	if ((ret = store_blob_add(b, op->data, op->len, &r)) != 0)
+	if ((ret = store_blob_add(b, o, &r)) != 0)
 		return ret;
 	r.flags = op->flags & IFE_STORE_FLAGS_ALL;
 	r.keywords = kw;
@@ -527,7 +658,7 @@ op_copy(struct ife_store_batch *b, struct bop *o, bool move)
 		struct msg_rec nr = r;
 		nr.modseq = dmod;
 		nr.save_date = b->now;
-		if ((ret = store_blob_ref(b, r.blob)) != 0 ||
+		if ((ret = store_blob_ref(b, r.blob, &nr)) != 0 ||
 		    (ret = add_msg(b, o, &dst, &nr, &du[k])) != 0)
 			return ret;
 		su[k++] = op->uids[i];
@@ -549,6 +680,9 @@ op_copy(struct ife_store_batch *b, struct bop *o, bool move)
 	o->res.modseq = dst.r.highestmodseq;
 	o->res.id = dst.id;
 	if (move && (ret = mctx_save(b, &src, false)) != 0)
+		return ret;
+	if (move && (ret = store_modseq_log_compact(b, src.id, src.r.messages,
+						    false)) != 0)
 		return ret;
 	return mctx_save(b, &dst, true);
 }
@@ -635,7 +769,6 @@ op_store(struct ife_store_batch *b, struct bop *o)
 		if (nf == r.flags && nk == r.keywords)
 			continue;
 		count_add(&m, &r, -1);
-		uint64_t old = r.modseq;
 		r.flags = (uint32_t)nf;
 		r.keywords = nk;
 		r.modseq = modseq;
@@ -648,10 +781,9 @@ op_store(struct ife_store_batch *b, struct bop *o)
 			mdb_cursor_close(c);
 			return store_err(rc);
 		}
-		if ((ret = seq_key_op(b, DB_MODSEQ, m.id, old, op->uids[i],
-				      false)) != 0 ||
-		    (ret = seq_key_op(b, DB_MODSEQ, m.id, modseq, op->uids[i],
-				      true)) != 0) {
+		/* the old entry stays: readers see it is stale */
+		if ((ret = log_append(b, DB_MODSEQ, m.id, modseq,
+				      op->uids[i])) != 0) {
 			mdb_cursor_close(c);
 			return ret;
 		}
@@ -680,6 +812,7 @@ op_store(struct ife_store_batch *b, struct bop *o)
 	if (changed) {
 		*mp = m;
 		mc_dirty(b, false);
+		return store_modseq_log_compact(b, m.id, m.r.messages, false);
 	}
 	return 0;
 }
@@ -754,6 +887,7 @@ op_expunge(struct ife_store_batch *b, struct bop *o)
 	if (done) {
 		*mp = m;
 		mc_dirty(b, true);
+		return store_modseq_log_compact(b, m.id, m.r.messages, false);
 	}
 	return 0;
 }
@@ -768,8 +902,7 @@ store_expunge_all(struct ife_store_batch *b, uint32_t mbox, struct mbox_rec *mr,
 	MDB_val k, v;
 	MDB_cursor *c;
 	int rc, ret;
-	static const int ranged[] = {DB_MSG, DB_MODSEQ, DB_EXPUNGED,
-				     DB_KEYWORDS};
+	static const int ranged[] = {DB_MSG, DB_KEYWORDS};
 
 	for (size_t d = 0; d < sizeof(ranged) / sizeof(ranged[0]); d++) {
 		if ((rc = mdb_cursor_open(b->txn, s->dbi[ranged[d]], &c)) != 0)
@@ -808,12 +941,15 @@ store_expunge_all(struct ife_store_batch *b, uint32_t mbox, struct mbox_rec *mr,
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return store_err(rc);
 	}
-	be32(kb, mbox);
-	k.mv_size = 4;
-	k.mv_data = kb;
-	rc = mdb_del(b->txn, s->dbi[DB_UIDS], &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_err(rc);
+	static const int keyed[] = {DB_UIDS, DB_MODSEQ, DB_EXPUNGED};
+	for (size_t d = 0; d < sizeof(keyed) / sizeof(keyed[0]); d++) {
+		be32(kb, mbox);
+		k.mv_size = 4;
+		k.mv_data = kb;
+		rc = mdb_del(b->txn, s->dbi[keyed[d]], &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_err(rc);
+	}
 	(void)mr;
 	return 0;
 }
@@ -936,9 +1072,8 @@ ife_store_batch_commit(struct ife_store_batch *b)
 		b->nu32 = 0;
 		store_map_full = 0;
 		b->now = (int64_t)time(NULL);
-		mbuf_reset(&b->pack);
-		b->pack_id = 0;
-		b->pack_live = 0;
+		store_pack_reset(b);
+		b->ncompact = 0;
 		b->next_blob = b->next_pack = 0;
 		b->mc_valid = b->mc_dirty = b->mc_user_dirty = false;
 		if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->txn)) != 0) {
@@ -966,6 +1101,8 @@ ife_store_batch_commit(struct ife_store_batch *b)
 		if (ret == 0)
 			ret = mc_flush(b);
 		if (ret == 0)
+			ret = store_pack_compact_all(b);
+		if (ret == 0)
 			ret = counters_flush(b);
 		if (ret == 0)
 			ret = store_pack_flush(b);
@@ -974,7 +1111,7 @@ ife_store_batch_commit(struct ife_store_batch *b)
 		} else {
 			rc = mdb_txn_commit(b->txn);
 			ret = store_err(rc);
-			if (ret == -EIO && disk_nearly_full(s, b->pack.len))
+			if (ret == -EIO && disk_nearly_full(s, b->raw_len))
 				ret = IFE_EFULL; /* LMDB says EIO on a short
 						    write: the disk is full */
 		}

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /** Index format version stamped in every index blob. */
-#define IFE_MIME_INDEX_VERSION 1
+#define IFE_MIME_INDEX_VERSION 2
 
 /** Index flags (ife_mime_index_info.flags). */
 enum ife_mime_flags {
@@ -67,17 +67,30 @@ struct ife_mime_part {
 	uint32_t flags;	     /**< enum ife_mime_part_flags */
 };
 
-/** A read-only view of an index blob; valid while the blob is. */
+/**
+ * A read-only view of an index blob; valid while the blob is.
+ *
+ * BODYSTRUCTURE is a view. ENVELOPE and BODY are stored compactly (Sender
+ * and Reply-To equal to From by reference, BODY as the parts of
+ * BODYSTRUCTURE it keeps) and are copied out by ife_mime_envelope() and
+ * ife_mime_body(); envelope_len and body_len are their sizes.
+ */
 struct ife_mime_index_info {
 	uint32_t flags;			   /**< enum ife_mime_flags */
 	uint32_t nparts;		   /**< parts[0] is the message */
-	const struct ife_mime_part *parts; /**< may be unaligned-safe copy */
-	const char *envelope;		   /**< without the outer parens */
-	uint32_t envelope_len;
-	const char *bodystructure; /**< with its outer parens */
+	const struct ife_mime_part *parts; /**< view (4-byte aligned) */
+	const char *bodystructure;	   /**< with its outer parens (view) */
 	uint32_t bodystructure_len;
-	const char *body; /**< non-extensible BODY, outer parens */
-	uint32_t body_len;
+	uint32_t envelope_len; /**< ENVELOPE without the outer parens */
+	uint32_t body_len;     /**< non-extensible BODY, outer parens */
+	/* private to ife_mime_envelope() / ife_mime_body() */
+	uint32_t env_pool_len;
+	uint32_t env_nins;
+	uint32_t body_ncuts;
+	const char *env_pool;
+	const uint8_t *env_ins;
+	const uint8_t *body_cuts;
+	const char *body_explicit;
 };
 
 /** Limits for the indexer. Zero fields take the defaults in brackets. */
@@ -127,6 +140,24 @@ int ife_mime_index(struct ife_mime_builder *b, const void *msg, size_t len,
  */
 int ife_mime_index_open(const void *idx, size_t idx_len,
 			struct ife_mime_index_info *info);
+
+/**
+ * Copy the ENVELOPE string (without its outer parens) to @p dst.
+ *
+ * @param info a view from ife_mime_index_open().
+ * @param dst output, @p cap bytes; at most cap bytes are written.
+ * @return the string's length (info->envelope_len); the copy is whole
+ *         when that is <= cap.
+ */
+size_t ife_mime_envelope(const struct ife_mime_index_info *info, char *dst,
+			 size_t cap);
+
+/**
+ * Copy the non-extensible BODY string (with its outer parens) to @p dst.
+ * Same contract as ife_mime_envelope(); the length is info->body_len.
+ */
+size_t ife_mime_body(const struct ife_mime_index_info *info, char *dst,
+		     size_t cap);
 
 /** What a section names (RFC 9051 section 6.4.5). */
 enum ife_mime_section_kind {

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 /** Schema version written in the meta database (docs/mailstore.md). */
-#define IFE_STORE_SCHEMA_VERSION 1
+#define IFE_STORE_SCHEMA_VERSION 2
 
 /** Message flags (system flags of RFC 9051 2.3.2); \Recent is not stored. */
 enum ife_store_flag {
@@ -87,7 +87,8 @@ struct ife_store_batch;
  * Open (or with IFE_STORE_CREATE, create) the store in directory @p dir.
  *
  * @return 0; -ENOENT (no store and no IFE_STORE_CREATE); IFE_ESTATE
- *         (schema version newer than this build: refuse rather than guess);
+ *         (schema version other than this build's: newer, refused rather
+ *         than guessed at; older, no migration from it yet);
  *         IFE_ECORRUPT; -errno from LMDB or the file system.
  */
 int ife_store_open(const char *dir, const struct ife_store_opts *opts,
@@ -214,6 +215,11 @@ struct ife_store_modseq_ent {
  * after_uid): start with after_uid = UINT32_MAX, continue with the last
  * entry returned. Fills up to @p cap entries and returns their count
  * (0 at the end), or a negative error.
+ *
+ * Each message appears once, with its current modseq: the modseq log
+ * keeps superseded entries (at most about one per message more than the
+ * messages) and they are skipped here, each at the cost of a message
+ * lookup; the scan starts at @p since, never at the mailbox's start.
  */
 int ife_store_changes_since(struct ife_store_rtxn *r, uint32_t mbox,
 			    uint64_t since, uint32_t after_uid, int expunged,
@@ -341,6 +347,19 @@ int ife_store_batch_add(struct ife_store_batch *b,
 			const struct ife_store_op *op);
 
 /**
+ * Optional: do the CPU work of the queued APPENDs ahead of the commit
+ * (the dedup hash and the MIME index of each message), outside any
+ * transaction. It touches only this batch and the operations' data, so
+ * the control process can prepare the next batch in another thread while
+ * the previous one commits (its fsync then overlaps this work). A batch
+ * must not be prepared and committed at the same time; operations added
+ * after prepare are done by commit as usual. Changes no result.
+ *
+ * @return 0, -ENOMEM, or IFE_ESTATE (batch already committed).
+ */
+int ife_store_batch_prepare(struct ife_store_batch *b);
+
+/**
  * Run every queued operation in one write transaction and commit it
  * (fsync unless IFE_STORE_NOSYNC). Each operation gets its own result:
  * an operation that fails validation (bad name, quota, not found...) has
@@ -373,8 +392,10 @@ struct ife_store_stats {
 	uint64_t blobs;	      /**< unique message bodies */
 	uint64_t blob_bytes;  /**< raw bytes of unique bodies */
 	uint64_t index_bytes; /**< pre-rendered index bytes */
-	uint64_t pack_bytes;  /**< bytes in packs (live + dead) */
-	uint64_t dead_bytes;  /**< pack bytes no message refers to */
+	uint64_t pack_bytes;  /**< bytes in packs (live + dead + headers) */
+	uint64_t dead_bytes;  /**< pack bytes of blobs no message refers to
+				 (reclaimed when a pack falls below half
+				 live) */
 	uint64_t map_size;    /**< current map size */
 	uint64_t file_bytes;  /**< pages up to the last one used */
 	uint64_t used_bytes;  /**< file_bytes less LMDB free pages */
@@ -386,9 +407,13 @@ int ife_store_stat(struct ife_store *s, struct ife_store_stats *out);
 
 /**
  * Consistency check: counters (messages, unseen, deleted, size, quota
- * usage), blob reference counts, the UID list, modseq index and name
- * index against the message records, and that every blob's index parses
- * and its SHA-256 matches its bytes.
+ * usage), blob reference counts, the UID list, modseq log (every
+ * message's entry present, no entry above HIGHESTMODSEQ, no more entries
+ * than the compaction threshold) and name index against the message
+ * records, that every blob's index parses, and pack accounting: each
+ * pack's live bytes equal the blobs in it, its total equals its size,
+ * every live blob is in its directory with the hash of its bytes, no pack
+ * without metadata or live blob.
  *
  * @param report called with a line for each problem (may be NULL).
  * @return the number of problems (0 = consistent), or a negative error.

@@ -4,7 +4,10 @@
  *   bench_store [DIR] [--messages N] [--runs R] [--big N]
  *
  * Measures, each R times (median reported):
- *  import   N unique ~4 KiB messages, batches of 1,000, fsync per batch
+ *  import   N unique ~4 KiB messages, batches of 1,000, fsync per batch:
+ *           serial (add, commit), pipelined (batch N+1 prepared in a
+ *           thread while N commits), and without fsync; bytes written
+ *           per message (/proc/self/io wchar)
  *  flags    STORE +FLAGS/-FLAGS \Seen over all N, 10,000 per batch, fsync
  *  fetch    ENVELOPE+BODYSTRUCTURE+FLAGS of one random message (read txn)
  *  uidlist  UID list of a mailbox of --big messages (default 1,000,000)
@@ -13,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,9 +168,29 @@ make_corpus(uint32_t n, uint32_t base)
 		corpus_len[i] = gen(base + i, corpus + (size_t)i * 4096);
 }
 
-static double
-bench_import(struct env *e, uint32_t n)
+/* Bytes this process has passed to write(2)/pwritev(2) so far (LMDB
+ * writes its dirty pages that way), from /proc/self/io; 0 if unknown. */
+static uint64_t
+wchar(void)
 {
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	uint64_t v = 0;
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "wchar: ", 7) == 0) {
+			v = strtoull(line + 7, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static double
+bench_import(struct env *e, uint32_t n, double *wpm)
+{
+	uint64_t w0 = wchar();
 	double t0 = now();
 	for (uint32_t i = 0; i < n; i += 1000) {
 		ife_store_batch_reset(e->b);
@@ -184,7 +208,70 @@ bench_import(struct env *e, uint32_t n)
 		if (ife_store_batch_result(e->b, 0)->status != 0)
 			die("append", ife_store_batch_result(e->b, 0)->status);
 	}
-	return (double)n / (now() - t0);
+	double dt = now() - t0;
+	*wpm = (double)(wchar() - w0) / n;
+	return (double)n / dt;
+}
+
+/* The import as a control process would run it: while batch N commits
+ * (and waits for its fsync), another thread prepares batch N+1 (hashes
+ * and MIME-indexes its messages: ife_store_batch_prepare). */
+static void *
+prepare_thread(void *arg)
+{
+	int ret = ife_store_batch_prepare(arg);
+	if (ret != 0)
+		die("prepare", ret);
+	return NULL;
+}
+
+static void
+fill(struct env *e, struct ife_store_batch *b, uint32_t i, uint32_t n)
+{
+	ife_store_batch_reset(b);
+	for (uint32_t j = 0; j < 1000 && i + j < n; j++) {
+		struct ife_store_op op = {.type = IFE_STORE_OP_APPEND,
+					  .mbox = e->inbox,
+					  .data = corpus +
+						  (size_t)(i + j) * 4096,
+					  .len = corpus_len[i + j]};
+		if (ife_store_batch_add(b, &op) < 0)
+			die("add", -ENOMEM);
+	}
+}
+
+static double
+bench_import_pipelined(struct env *e, uint32_t n)
+{
+	struct ife_store_batch *b[2];
+	int ret;
+	if ((ret = ife_store_batch_create(e->s, &b[0])) != 0 ||
+	    (ret = ife_store_batch_create(e->s, &b[1])) != 0)
+		die("batch", ret);
+	double t0 = now();
+	fill(e, b[0], 0, n);
+	if ((ret = ife_store_batch_prepare(b[0])) != 0)
+		die("prepare", ret);
+	for (uint32_t i = 0, k = 0; i < n; i += 1000, k ^= 1) {
+		pthread_t th;
+		bool more = i + 1000 < n;
+		if (more) {
+			fill(e, b[k ^ 1], i + 1000, n);
+			if (pthread_create(&th, NULL, prepare_thread,
+					   b[k ^ 1]) != 0)
+				die("thread", -EAGAIN);
+		}
+		if ((ret = ife_store_batch_commit(b[k])) != 0)
+			die("import commit", ret);
+		if (ife_store_batch_result(b[k], 0)->status != 0)
+			die("append", ife_store_batch_result(b[k], 0)->status);
+		if (more)
+			pthread_join(th, NULL);
+	}
+	double r = (double)n / (now() - t0);
+	ife_store_batch_destroy(&b[0]);
+	ife_store_batch_destroy(&b[1]);
+	return r;
 }
 
 static double
@@ -218,6 +305,20 @@ bench_flags(struct env *e, uint32_t n)
 	return (double)updates / (now() - t0);
 }
 
+/* What FETCH (FLAGS ENVELOPE BODYSTRUCTURE) copies into a response:
+ * the envelope is copied out of the index, BODYSTRUCTURE is a view that
+ * is copied too. */
+static uint64_t
+fetch_out(const struct ife_store_msg *m)
+{
+	static char out[8192];
+	size_t n = ife_mime_envelope(&m->index, out, sizeof(out));
+	size_t bl = m->index.bodystructure_len;
+	if (n < sizeof(out) && bl <= sizeof(out) - n)
+		memcpy(out + n, m->index.bodystructure, bl);
+	return m->flags + (uint8_t)out[0] + (uint8_t)out[n + bl - 1] + n + bl;
+}
+
 static double
 bench_fetch(struct env *e, uint32_t n, double *cold, double *seq)
 {
@@ -234,7 +335,7 @@ bench_fetch(struct env *e, uint32_t n, double *cold, double *seq)
 	for (uint32_t u = 1; u <= n; u++) {
 		struct ife_store_msg m;
 		if (ife_store_msg_get(r, e->inbox, u, &m) == 0)
-			sink += (uint8_t)m.index.envelope[0];
+			sink += fetch_out(&m);
 	}
 	*cold = (now() - tw) / n * 1e9;
 	double t0 = now();
@@ -245,11 +346,7 @@ bench_fetch(struct env *e, uint32_t n, double *cold, double *seq)
 		struct ife_store_msg m;
 		if ((ret = ife_store_msg_get(r, e->inbox, 1 + x % n, &m)) != 0)
 			die("msg_get", ret);
-		/* what FETCH ENVELOPE BODYSTRUCTURE FLAGS copies out */
-		sink += m.flags + (uint8_t)m.index.envelope[0] +
-			(uint8_t)m.index
-				.bodystructure[m.index.bodystructure_len - 1] +
-			m.index.envelope_len + m.index.bodystructure_len;
+		sink += fetch_out(&m);
 	}
 	double dt = now() - t0;
 	/* FETCH 1:* order: every message once, in UID order */
@@ -259,9 +356,7 @@ bench_fetch(struct env *e, uint32_t n, double *cold, double *seq)
 			struct ife_store_msg m;
 			if ((ret = ife_store_msg_get(r, e->inbox, u, &m)) != 0)
 				die("msg_get", ret);
-			sink += m.flags + (uint8_t)m.index.envelope[0] +
-				(uint8_t)m.index.bodystructure
-					[m.index.bodystructure_len - 1];
+			sink += fetch_out(&m);
 		}
 	}
 	*seq = (now() - ts) / (5.0 * n) * 1e9;
@@ -346,16 +441,20 @@ main(int argc, char **argv)
 			big = (uint32_t)arg_num(opt, val, 1, 100000000);
 	}
 	double imp[15], flg[15], fet[15], uid[15], ovh[15], cold[15];
-	double seqf[15], imp_ns[15];
+	double seqf[15], imp_ns[15], wpm[15], wpm_ns, pip[15];
 	for (int r = 0; r < runs; r++) {
 		struct env e;
 		make_corpus(n, (uint32_t)r * n);
 		/* the same import without fsync: the CPU-bound ceiling */
 		setup(&e, dir, IFE_STORE_NOSYNC);
-		imp_ns[r] = bench_import(&e, n);
+		imp_ns[r] = bench_import(&e, n, &wpm_ns);
+		teardown(&e);
+		/* pipelined: prepare of batch N+1 beside the commit of N */
+		setup(&e, dir, 0);
+		pip[r] = bench_import_pipelined(&e, n);
 		teardown(&e);
 		setup(&e, dir, 0);
-		imp[r] = bench_import(&e, n);
+		imp[r] = bench_import(&e, n, &wpm[r]);
 		/* storage right after the import */
 		struct ife_store_stats st;
 		ife_store_stat(e.s, &st);
@@ -364,13 +463,15 @@ main(int argc, char **argv)
 		ovh[r] = 100.0 *
 			 ((double)st.used_bytes - (double)st.blob_bytes) /
 			 (double)st.blob_bytes;
-		printf("run %d: import %.0f msg/s (no fsync %.0f), flags %.0f "
+		printf("run %d: import %.0f msg/s (pipelined %.0f, no fsync "
+		       "%.0f, "
+		       "%.0f bytes written/msg), flags %.0f "
 		       "upd/s, fetch "
 		       "%.0f ns random / %.0f ns in UID order / %.0f ns first "
 		       "touch, overhead %.1f%% (raw %" PRIu64 ", index %" PRIu64
 		       ", pages in use %" PRIu64 ")\n",
-		       r + 1, imp[r], imp_ns[r], flg[r], fet[r], seqf[r],
-		       cold[r], ovh[r], st.blob_bytes, st.index_bytes,
+		       r + 1, imp[r], pip[r], imp_ns[r], wpm[r], flg[r], fet[r],
+		       seqf[r], cold[r], ovh[r], st.blob_bytes, st.index_bytes,
 		       st.used_bytes);
 		teardown(&e);
 	}
@@ -411,8 +512,14 @@ main(int argc, char **argv)
 	teardown(&e);
 
 	printf("\nmedian of %d runs, %u messages of 4096 bytes:\n", runs, n);
-	printf("import (batch 1000, fsync)   %10.0f msg/s\n",
-	       median(imp, runs));
+	printf("import (batch 1000, fsync)   %10.0f msg/s, %.0f bytes written "
+	       "per message\n",
+	       median(imp, runs), median(wpm, runs));
+	printf("  same, pipelined            %10.0f msg/s (batch N+1 prepared "
+	       "in a thread while N commits)\n",
+	       median(pip, runs));
+	printf("  same, no fsync             %10.0f msg/s\n",
+	       median(imp_ns, runs));
 	printf("flag updates (batch 10000)   %10.0f upd/s\n",
 	       median(flg, runs));
 	printf("ENVELOPE+BODYSTRUCTURE+FLAGS %10.0f ns random UID, %.0f ns in "
