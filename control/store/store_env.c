@@ -3,10 +3,13 @@
  * named databases, LMDB error mapping, meta counters.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imapfe/err.h"
 #include "store_pvt.h"
@@ -142,6 +145,37 @@ store_schema(struct ife_store *s, MDB_txn *t, bool create)
 	return 0;
 }
 
+/* fsync @p dir and the directory that holds it. */
+static int
+store_sync_dirs(const char *dir)
+{
+	char parent[PATH_MAX];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(parent))
+		return -ENAMETOOLONG;
+	memcpy(parent, dir, n + 1);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = '\0';
+	char *slash = strrchr(parent, '/');
+	if (slash == NULL)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	const char *paths[2] = {dir, parent};
+	for (int i = 0; i < 2; i++) {
+		int fd = open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		int rc = fsync(fd) == 0 ? 0 : -errno;
+		close(fd);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 ife_store_open(const char *dir, const struct ife_store_opts *opts,
 	       struct ife_store **out)
@@ -213,6 +247,12 @@ ife_store_open(const char *dir, const struct ife_store_opts *opts,
 		goto fail;
 	}
 	t = NULL;
+	/* LMDB syncs the data file, never the directory entries: make the
+	 * new files (and the directory itself) durable before anything is
+	 * acknowledged (docs/durability.md). */
+	if (create && !(s->opts.flags & IFE_STORE_NOSYNC) &&
+	    (ret = store_sync_dirs(dir)) != 0)
+		goto fail;
 	if (!s->rdonly && (ret = ife_mime_builder_create(NULL, &s->mime)) != 0)
 		goto fail;
 	if (!s->rdonly) {
