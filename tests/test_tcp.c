@@ -1307,6 +1307,501 @@ test_tcp_fast_retransmit_newreno(void **state)
 		;
 }
 
+/* A partial ACK that leaves less than one MSS outstanding, with more data
+ * queued behind the window: the retransmission stops at SND.MAX. Sent to
+ * 1 MSS, its tail would be new data that SND.MAX does not count, and the
+ * peer's ACK of it would be dropped as acknowledging unsent data. */
+static void
+test_tcp_partial_ack_retransmit_stays_below_snd_max(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static uint8_t buf[2708];
+	fx_start(f);
+	uint32_t base = handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	inj(f, TH_ACK, f->pseq, base, 1708, NULL, NULL, 0); /* window */
+	assert_int_equal(ife_tcp_write(f->st, c, buf, 1708, f->now), 1708);
+	unsigned n = 0;
+	while (pop(f, &s))
+		n++;
+	assert_int_equal(n, 4); /* 3 x 536 + 100 */
+	assert_int_equal(ife_tcp_write(f->st, c, buf, 1000, f->now), 1000);
+	assert_int_equal(pending(f), 0); /* beyond the peer's window */
+	for (int k = 0; k < 3; k++)
+		inj(f, TH_ACK, f->pseq, base, 1708, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base);
+	inj(f, TH_ACK, f->pseq, base + 1608, 1708, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base + 1608);
+	assert_int_equal(s.len, 100);
+	/* New data follows as the window allows, counted in SND.MAX. */
+	while (pop(f, &s))
+		assert_true(SEQ_LEQ(s.seq + s.len, c->snd_max));
+	assert_true(SEQ_GT(c->snd_max, base + 1708));
+}
+
+/* ---- sender-side SACK (RFC 2018, RFC 6675) ------------------------------ */
+
+#define SMSS 536u /* the default MSS: no MSS option in the handshake */
+
+/* Data of the SACK tests: byte i of the stream is sack_byte(i). */
+static uint8_t
+sack_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7 + 1);
+}
+
+/* Handshake with SACK permitted (no timestamps: 4 blocks fit), cwnd set
+ * to @p cwnd_segs, @p nsegs segments written; the first @p nsegs (at most
+ * cwnd) are popped and checked. Returns the first data sequence number. */
+static uint32_t
+sack_setup(struct fx *f, unsigned cwnd_segs, unsigned nsegs, unsigned sent)
+{
+	static uint8_t buf[64 * SMSS];
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .sack_ok = 1};
+	uint32_t base = handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	assert_true(c->flags & TF_SACK_OK);
+	assert_int_equal(c->mss, SMSS);
+	c->cwnd = cwnd_segs * SMSS;
+	for (uint32_t i = 0; i < sizeof(buf); i++)
+		buf[i] = sack_byte(i);
+	assert_true(nsegs * SMSS <= sizeof(buf));
+	assert_int_equal(ife_tcp_write(f->st, c, buf, nsegs * SMSS, f->now),
+			 (int)(nsegs * SMSS));
+	for (unsigned k = 0; k < sent; k++) {
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(s.seq, base + k * SMSS);
+		assert_int_equal(s.len, SMSS);
+	}
+	assert_int_equal(pending(f), 0);
+	return base;
+}
+
+/* The receiver holds the segments flagged in got[0..n) (each SMSS long
+ * from @p base): inject its ACK, with SACK blocks for what lies above the
+ * first gap, the block holding segment @p last first (RFC 2018 4). */
+static void
+sack_peer_ack(struct fx *f, uint32_t base, const int *got, unsigned n,
+	      unsigned last)
+{
+	struct inopt a = {.ws = 0xff};
+	unsigned k = 0;
+	while (k < n && got[k])
+		k++;
+	uint32_t blk[16][2];
+	unsigned nb = 0, lb = 0;
+	for (unsigned i = k; i < n;) {
+		if (!got[i]) {
+			i++;
+			continue;
+		}
+		unsigned j = i;
+		while (j < n && got[j])
+			j++;
+		if (last >= i && last < j)
+			lb = nb;
+		blk[nb][0] = base + i * SMSS;
+		blk[nb][1] = base + j * SMSS;
+		nb++;
+		i = j;
+	}
+	/* The most recent block first, then the others from the top. */
+	if (nb > 0) {
+		a.sack[a.nsack][0] = blk[lb][0];
+		a.sack[a.nsack][1] = blk[lb][1];
+		a.nsack++;
+	}
+	for (unsigned i = nb; i-- > 0 && a.nsack < 4;) {
+		if (i == lb)
+			continue;
+		a.sack[a.nsack][0] = blk[i][0];
+		a.sack[a.nsack][1] = blk[i][1];
+		a.nsack++;
+	}
+	inj(f, TH_ACK, f->pseq, base + k * SMSS, 65535, &a, NULL, 0);
+}
+
+/* A popped data segment carries the stream's bytes at its sequence. */
+static void
+sack_check_payload(const struct seg *s, uint32_t base)
+{
+	for (uint32_t i = 0; i < s->len; i++)
+		assert_int_equal(s->data[i], sack_byte(s->seq - base + i));
+}
+
+/*
+ * Three holes in one window (segments 2, 6, 10 of 20): all three are
+ * retransmitted from the duplicate ACKs of that window, before any
+ * cumulative ACK moves (NewReno repairs one per round trip); new data goes
+ * out only within what cwnd leaves over pipe; the full ACK ends recovery
+ * at cwnd = ssthresh.
+ */
+static void
+test_tcp_sack_recovery_repairs_all_holes_in_one_rtt(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	uint32_t base = sack_setup(f, 20, 40, 20);
+	struct ife_tcp_conn *c = f->conn;
+	int got[20] = {0};
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	/* Segments 0 and 1 arrive: a plain cumulative ACK (slow start). */
+	got[0] = got[1] = 1;
+	sack_peer_ack(f, base, got, 20, 1);
+	unsigned new_segs = 0;
+	uint32_t high = base + 20 * SMSS;
+	while (pop(f, &s)) {
+		assert_int_equal(s.seq, high);
+		high += s.len;
+		new_segs++;
+	}
+	/* 2 segments left the network and cwnd grew by 2 SMSS. */
+	assert_int_equal(new_segs, 4);
+	assert_false(c->flags & TF_RECOVERY);
+	/* Then every segment but 2, 6 and 10, each with its dupack. */
+	int rexmit[20] = {0};
+	unsigned nre = 0, after = 0;
+	for (unsigned k = 3; k < 20; k++) {
+		if (k == 6 || k == 10)
+			continue;
+		got[k] = 1;
+		sack_peer_ack(f, base, got, 20, k);
+		while (pop(f, &s)) {
+			if (SEQ_LT(s.seq, base + 20 * SMSS)) {
+				unsigned i = (s.seq - base) / SMSS;
+				assert_int_equal(s.seq, base + i * SMSS);
+				assert_int_equal(s.len, SMSS);
+				sack_check_payload(&s, base);
+				assert_false(got[i]);	 /* never SACKed data */
+				assert_false(rexmit[i]); /* once each */
+				rexmit[i] = 1;
+				nre++;
+			} else {
+				assert_int_equal(s.seq, high);
+				high += s.len;
+				after++;
+			}
+		}
+		if (k == 4) {
+			/* 2 dupacks, 2 segments SACKed above the hole: not
+			 * yet lost (RFC 6675 IsLost). */
+			assert_int_equal(nre, 0);
+			assert_false(c->flags & TF_RECOVERY);
+		}
+	}
+	assert_true(c->flags & TF_RECOVERY);
+	assert_true(c->flags & TF_SACK_RXT);
+	assert_true(rexmit[2] && rexmit[6] && rexmit[10]);
+	assert_int_equal(nre, 3);
+	assert_int_equal(x->sack_recovery, 1);
+	assert_int_equal(x->fast_retrans, 1);
+	assert_int_equal(x->sack_retrans_segs, 3);
+	assert_int_equal(x->retrans_segs, 3);
+	assert_int_equal(x->recovery_partial, 0);
+	/* ssthresh = FlightSize / 2 at entry (24 segments out, 2 acked). */
+	assert_int_equal(c->ssthresh, 11 * SMSS);
+	assert_int_equal(c->cwnd, c->ssthresh);
+	/* pipe = 3 retransmissions + the new segments (none SACKed, none
+	 * lost), which filled cwnd exactly (RFC 6675 NextSeg rule 2). */
+	assert_true(after > 0);
+	assert_int_equal(3 + new_segs + after, 11);
+	/* The repairs arrive: one cumulative ACK up to the old SND.MAX. */
+	for (unsigned k = 0; k < 20; k++)
+		got[k] = 1;
+	sack_peer_ack(f, base, got, 20, 10);
+	assert_true(c->flags & TF_RECOVERY); /* RecoveryPoint not reached */
+	assert_int_equal(c->snd_una, base + 20 * SMSS);
+	/* ...and the rest: the full ACK ends recovery. */
+	inj(f, TH_ACK, f->pseq, high, 65535, NULL, NULL, 0);
+	assert_false(c->flags & (TF_RECOVERY | TF_SACK_RXT | TF_SACKED));
+	assert_int_equal(x->recovery_full, 1);
+	assert_true(c->cwnd >= c->ssthresh);
+	while (pop(f, &s))
+		;
+}
+
+/* Without three duplicate ACKs: one ACK whose blocks SACK three separate
+ * runs makes SND.UNA lost (RFC 6675 5 step 2, IsLost(HighACK + 1)). */
+static void
+test_tcp_sack_islost_enters_recovery_early(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	uint32_t base = sack_setup(f, 10, 10, 10);
+	struct ife_tcp_conn *c = f->conn;
+	/* A stretch ACK (one for several segments, as GRO makes). */
+	int got[10] = {0, 1, 0, 1, 0, 1, 0, 0, 0, 0};
+	sack_peer_ack(f, base, got, 10, 5);
+	assert_int_equal(c->dupacks, 1);
+	assert_true(c->flags & TF_RECOVERY);
+	assert_int_equal(ife_tcp_stats(f->st)->sack_recovery, 1);
+	/* Segment 0 at once; 2 has two runs SACKed above (not lost); cwnd
+	 * is 5 segments: pipe holds no room for more. */
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base);
+	sack_check_payload(&s, base);
+	assert_int_equal(pop(f, &s), 0);
+	/* A third run above hole 2 makes it lost, but pipe = 6 unSACKed
+	 * - 2 lost + 1 resent = 5 SMSS = cwnd: no room yet. */
+	got[7] = 1;
+	sack_peer_ack(f, base, got, 10, 7);
+	assert_int_equal(pop(f, &s), 0);
+	/* One more SACKed segment: pipe 4, room for one. */
+	got[8] = 1;
+	sack_peer_ack(f, base, got, 10, 8);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base + 2 * SMSS);
+	sack_check_payload(&s, base);
+	while (pop(f, &s))
+		;
+}
+
+/* Blocks outside SND.UNA..SND.MAX, inverted or at the cumulative ACK are
+ * ignored (counted); a D-SACK is counted; neither marks anything. */
+static void
+test_tcp_sack_blocks_outside_window_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	uint32_t base = sack_setup(f, 10, 10, 10);
+	struct ife_tcp_conn *c = f->conn;
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	uint32_t max = base + 10 * SMSS;
+	struct inopt a = {.ws = 0xff, .nsack = 4};
+	/* Beyond SND.MAX; inverted; left edge at the ACK; straddling it. */
+	uint32_t bad[4][2] = {{max, max + SMSS},
+			      {base + 3 * SMSS, base + SMSS},
+			      {base, base + SMSS},
+			      {base - 10, base + 5 * SMSS}};
+	memcpy(a.sack, bad, sizeof(bad));
+	inj(f, TH_ACK, f->pseq, base, 65535, &a, NULL, 0);
+	assert_int_equal(x->sack_blocks_rx, 4);
+	assert_int_equal(x->sack_blocks_bad, 4);
+	assert_false(c->flags & TF_SACKED);
+	/* A block ending above SND.MAX is not clipped: all of it goes. */
+	a.nsack = 1;
+	a.sack[0][0] = base + 5 * SMSS;
+	a.sack[0][1] = max + 1;
+	inj(f, TH_ACK, f->pseq, base, 65535, &a, NULL, 0);
+	assert_int_equal(x->sack_blocks_bad, 5);
+	assert_false(c->flags & TF_SACKED);
+	/* Far above SND.MAX. */
+	a.sack[0][0] = base + 0x70000000u;
+	a.sack[0][1] = base + 0x70000000u + SMSS;
+	inj(f, TH_ACK, f->pseq, base, 65535, &a, NULL, 0);
+	assert_int_equal(x->sack_blocks_bad, 6);
+	assert_false(c->flags & TF_SACKED);
+	/* Three RFC 5681 duplicate ACKs so far, without a scoreboard: the
+	 * NewReno fallback retransmitted SND.UNA and inflated cwnd. */
+	assert_int_equal(x->sack_recovery, 0);
+	assert_int_equal(x->fast_retrans, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base);
+	/* Acknowledge segment 0; a D-SACK below the new ACK is counted and
+	 * the block after it is used. */
+	a.nsack = 2;
+	a.sack[0][0] = base;
+	a.sack[0][1] = base + SMSS;
+	a.sack[1][0] = base + 2 * SMSS;
+	a.sack[1][1] = base + 3 * SMSS;
+	inj(f, TH_ACK, f->pseq, base + SMSS, 65535, &a, NULL, 0);
+	assert_int_equal(x->sack_dsack_rx, 1);
+	assert_int_equal(x->sack_blocks_bad, 6);
+	assert_true(c->flags & TF_SACKED);
+	while (pop(f, &s))
+		;
+}
+
+/*
+ * Reneging (RFC 2018 8): the receiver SACKs segments 1-3 and later
+ * acknowledges only segment 0. The SACKed data was never freed: it is
+ * resent at once, byte for byte, and the connection completes.
+ */
+static void
+test_tcp_sack_reneging_resends_sacked_data(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	uint32_t base = sack_setup(f, 10, 10, 10);
+	struct ife_tcp_conn *c = f->conn;
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	int got[10] = {0};
+	for (unsigned k = 1; k <= 3; k++) {
+		got[k] = 1;
+		sack_peer_ack(f, base, got, 10, k);
+	}
+	assert_true(c->flags & TF_RECOVERY);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base);
+	assert_int_equal(pop(f, &s), 0);
+	assert_int_equal(c->sndq_bytes, 10 * SMSS); /* SACKed: kept */
+	/* The receiver dropped its out-of-order queue: ACK of segment 0
+	 * only, no blocks. */
+	inj(f, TH_ACK, f->pseq, base + SMSS, 65535, NULL, NULL, 0);
+	assert_int_equal(x->sack_reneging, 1);
+	assert_false(c->flags & TF_SACKED);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base + SMSS);
+	assert_int_equal(s.len, SMSS);
+	sack_check_payload(&s, base);
+	/* Acknowledged piece by piece, the rest goes as NewReno would. */
+	for (unsigned k = 2; k <= 10; k++) {
+		inj(f, TH_ACK, f->pseq, base + k * SMSS, 65535, NULL, NULL, 0);
+		while (pop(f, &s))
+			sack_check_payload(&s, base);
+	}
+	assert_int_equal(c->snd_una, base + 10 * SMSS);
+	assert_int_equal(c->sndq_bytes, 0);
+	assert_false(c->flags & (TF_RECOVERY | TF_SACK_RXT));
+}
+
+/*
+ * RTO during SACK recovery (RFC 6675 5.1): recovery ends, RecoveryPoint
+ * becomes HighData, cwnd restarts at 1 SMSS, and the retransmissions that
+ * follow skip what the receiver SACKed; no new recovery starts before
+ * RecoveryPoint is acknowledged.
+ */
+static void
+test_tcp_sack_rto_during_recovery(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	uint32_t base = sack_setup(f, 10, 10, 10);
+	struct ife_tcp_conn *c = f->conn;
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	/* Segments 0 and 5 lost. */
+	int got[10] = {0};
+	for (unsigned k = 1; k < 10; k++) {
+		if (k == 5)
+			continue;
+		got[k] = 1;
+		sack_peer_ack(f, base, got, 10, k);
+	}
+	assert_true(c->flags & TF_RECOVERY);
+	unsigned n0 = 0, n5 = 0;
+	while (pop(f, &s)) {
+		assert_true(s.seq == base || s.seq == base + 5 * SMSS);
+		n0 += s.seq == base;
+		n5 += s.seq == base + 5 * SMSS;
+	}
+	assert_int_equal(n0, 1);
+	assert_int_equal(n5, 1);
+	/* Both retransmissions are lost too: the RTO fires. */
+	advance(f, 1000);
+	assert_int_equal(x->rto_fired, 1);
+	assert_int_equal(x->sack_rto_recovery, 1);
+	assert_false(c->flags & TF_RECOVERY);
+	assert_true(c->flags & TF_RTO_LOSS);
+	assert_int_equal(c->recover, base + 10 * SMSS);
+	assert_int_equal(c->cwnd, SMSS);
+	assert_int_equal(pop(f, &s), 1); /* 1 SMSS: SND.UNA only */
+	assert_int_equal(s.seq, base);
+	assert_int_equal(pop(f, &s), 0);
+	/* Segment 0 arrives: ACK to 5, with the block above. cwnd grows to
+	 * 3 SMSS, but only segment 5 is missing: it goes, alone. */
+	got[0] = 1;
+	sack_peer_ack(f, base, got, 10, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base + 5 * SMSS);
+	sack_check_payload(&s, base);
+	assert_int_equal(pop(f, &s), 0);
+	/* Duplicate ACKs now start no new recovery (RFC 6675 5.1). */
+	for (int k = 0; k < 3; k++)
+		sack_peer_ack(f, base, got, 10, 9);
+	assert_false(c->flags & TF_RECOVERY);
+	assert_int_equal(x->sack_recovery, 1);
+	assert_int_equal(pop(f, &s), 0);
+	got[5] = 1;
+	sack_peer_ack(f, base, got, 10, 5);
+	assert_int_equal(c->snd_una, base + 10 * SMSS);
+	assert_false(c->flags & (TF_SACK_RXT | TF_RTO_LOSS | TF_SACKED));
+	assert_int_equal(x->sack_retrans_segs, 4);
+}
+
+/* Not negotiated: SACK blocks the peer sends anyway are not read, and
+ * recovery is NewReno (cwnd inflated to ssthresh + 3 SMSS). */
+static void
+test_tcp_sack_not_negotiated_newreno(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static uint8_t buf[10 * SMSS];
+	fx_start(f);
+	uint32_t base = handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	assert_false(c->flags & TF_SACK_OK);
+	ife_tcp_write(f->st, c, buf, sizeof(buf), f->now);
+	while (pop(f, &s))
+		;
+	int got[10] = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	for (unsigned k = 1; k <= 3; k++)
+		sack_peer_ack(f, base, got, 10, k);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_true(i.in_recovery);
+	assert_int_equal(i.cwnd, i.ssthresh + 3 * SMSS);
+	assert_false(c->flags & (TF_SACKED | TF_SACK_RXT));
+	assert_int_equal(ife_tcp_stats(f->st)->sack_recovery, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->sack_blocks_rx, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, base);
+	assert_int_equal(pop(f, &s), 0);
+}
+
+/* Marks survive a partial acknowledgment of their mbuf, and an mbuf never
+ * holds more than two ranges (the smallest is forgotten: resent, at worst). */
+static void
+test_tcp_sack_marks_in_mbufs(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	/* One 1200-byte send-queue mbuf holding 12 segments of 100. */
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .sack_ok = 1, .mss = 100};
+	uint32_t base = handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, 1200);
+	for (uint32_t i = 0; i < 1200; i++)
+		p[i] = sack_byte(i);
+	m->hash.usr = 0xdeadbeef; /* stale RX metadata must not count */
+	c->cwnd = 12 * 100;
+	assert_int_equal(ife_tcp_send(f->st, c, m, f->now), 1200);
+	unsigned n = 0;
+	while (pop(f, &s))
+		n++;
+	assert_int_equal(n, 12);
+	assert_false(c->flags & TF_SACKED);
+	/* SACK segments 2, 4-5 and 8: three ranges in one mbuf. */
+	struct inopt a = {.ws = 0xff, .nsack = 3};
+	uint32_t blk[3][2] = {{base + 800, base + 900},
+			      {base + 400, base + 600},
+			      {base + 200, base + 300}};
+	memcpy(a.sack, blk, sizeof(blk));
+	inj(f, TH_ACK, f->pseq, base, 65535, &a, NULL, 0);
+	struct tcp_sack_marks k;
+	memcpy(&k, &c->sndq_head->hash, sizeof(k));
+	/* [200,300) was the smallest (ties: the lowest) and is forgotten. */
+	assert_int_equal(k.s[0], 400);
+	assert_int_equal(k.e[0], 600);
+	assert_int_equal(k.s[1], 800);
+	assert_int_equal(k.e[1], 900);
+	/* Cumulative ACK to 450: the marks shift with the data. */
+	inj(f, TH_ACK, f->pseq, base + 450, 65535, NULL, NULL, 0);
+	memcpy(&k, &c->sndq_head->hash, sizeof(k));
+	assert_int_equal(ife_tcp_stats(f->st)->sack_reneging, 1);
+	assert_false(c->flags & TF_SACKED);
+	assert_int_equal(k.e[0], 0);
+	assert_int_equal(k.e[1], 0);
+	while (pop(f, &s))
+		;
+}
+
 static void
 test_tcp_cubic_growth_and_reduction(void **state)
 {
@@ -1990,12 +2485,18 @@ peer_pump(struct peer *p)
 	}
 }
 
+/* Run the two stacks as if SACK had not been negotiated. */
+static int two_stacks_nosack;
+
 static void
 peer_ev(void *app, struct ife_tcp_conn *c, void *ctx, unsigned bits)
 {
 	struct peer *p = app;
-	if (bits & (IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED))
+	if (bits & (IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED)) {
 		p->c = c;
+		if (two_stacks_nosack)
+			c->flags &= ~(uint32_t)TF_SACK_OK;
+	}
 	if (bits & IFE_TCP_EV_READABLE) {
 		struct rte_mbuf *m;
 		int n = ife_tcp_recv(p->st, c, &m, *p->now);
@@ -2114,6 +2615,15 @@ run_two_stacks(unsigned loss, unsigned reorder, uint8_t cc, size_t bytes)
 		assert_true(ife_tcp_stats(a.st)->retrans_segs +
 				    ife_tcp_stats(b.st)->retrans_segs >
 			    0);
+	/* With SACK negotiated, recoveries run on the scoreboard. */
+	uint64_t sackrec = ife_tcp_stats(a.st)->sack_recovery +
+			   ife_tcp_stats(b.st)->sack_recovery;
+	if (loss && !two_stacks_nosack)
+		assert_true(sackrec > 0);
+	if (two_stacks_nosack)
+		assert_int_equal(sackrec + ife_tcp_stats(a.st)->sack_blocks_rx +
+					 ife_tcp_stats(b.st)->sack_blocks_rx,
+				 0);
 	/* Let TIME_WAIT run out: nothing left, no mbuf leaked. */
 	for (int t = 0; t < 61000; t++) {
 		now += MS;
@@ -2150,6 +2660,16 @@ test_tcp_two_stacks_loss_reorder_cubic(void **state)
 {
 	(void)state;
 	run_two_stacks(5, 10, IFE_TCP_CC_CUBIC, 300000);
+}
+
+/* The same without SACK: NewReno recovery end to end. */
+static void
+test_tcp_two_stacks_loss_reorder_nosack(void **state)
+{
+	(void)state;
+	two_stacks_nosack = 1;
+	run_two_stacks(5, 10, IFE_TCP_CC_NEWRENO, 300000);
+	two_stacks_nosack = 0;
 }
 
 int
@@ -2207,6 +2727,14 @@ main(void)
 		T(test_tcp_spurious_rto_eifel),
 		T(test_tcp_rto_gives_up),
 		T(test_tcp_fast_retransmit_newreno),
+		T(test_tcp_partial_ack_retransmit_stays_below_snd_max),
+		T(test_tcp_sack_recovery_repairs_all_holes_in_one_rtt),
+		T(test_tcp_sack_islost_enters_recovery_early),
+		T(test_tcp_sack_blocks_outside_window_ignored),
+		T(test_tcp_sack_reneging_resends_sacked_data),
+		T(test_tcp_sack_rto_during_recovery),
+		T(test_tcp_sack_not_negotiated_newreno),
+		T(test_tcp_sack_marks_in_mbufs),
 		T(test_tcp_cubic_growth_and_reduction),
 		T(test_tcp_window_scaling_and_rcv_window),
 		T(test_tcp_paws),
@@ -2232,6 +2760,7 @@ main(void)
 		cmocka_unit_test(test_tcp_two_stacks_clean),
 		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_newreno),
 		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_cubic),
+		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_nosack),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(mp);

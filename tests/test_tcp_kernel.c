@@ -544,6 +544,12 @@ run(const char *faults, unsigned nclients, uint32_t bytes, double limit_s)
 	       s->rto_fired, s->ooo_segs, s->dup_data_segs, s->sack_blocks_tx,
 	       s->conn_accepted, s->conn_closed, s->drop_bad_csum,
 	       s->drop_out_of_window, echo_pending_drops);
+	printf("  tcp sack: blocks_rx=%lu bad=%lu dsack=%lu recovery=%lu "
+	       "rto_recovery=%lu retrans=%lu reneging=%lu recovery_full=%lu "
+	       "recovery_partial=%lu\n",
+	       s->sack_blocks_rx, s->sack_blocks_bad, s->sack_dsack_rx,
+	       s->sack_recovery, s->sack_rto_recovery, s->sack_retrans_segs,
+	       s->sack_reneging, s->recovery_full, s->recovery_partial);
 	printf("  fault rx: dropped=%lu dup=%lu reordered=%lu; tx: "
 	       "dropped=%lu dup=%lu reordered=%lu\n",
 	       fr->dropped, fr->duplicated, fr->reordered, ft->dropped,

@@ -195,6 +195,15 @@ struct ife_tcp_stats {
 	uint64_t ooo_segs, ooo_dup, dup_data_segs, delayed_acks;
 	uint64_t sack_blocks_tx, zero_window_tx, zwp_tx, keepalive_tx;
 	uint64_t challenge_acks, challenge_acks_limited, pmtu_updates;
+	/* sender-side SACK (RFC 2018, RFC 6675) */
+	uint64_t sack_blocks_rx;  /**< SACK blocks on ACKs, all kinds */
+	uint64_t sack_blocks_bad; /**< outside SND.UNA..SND.MAX: ignored */
+	uint64_t sack_dsack_rx;	  /**< D-SACK blocks (RFC 2883): counted */
+	uint64_t sack_recovery;	  /**< fast recoveries run by the scoreboard */
+	uint64_t sack_rto_recovery; /**< RTOs that kept the scoreboard */
+	uint64_t
+		sack_retrans_segs; /**< retransmitted by NextSeg (in retrans) */
+	uint64_t sack_reneging;	   /**< SACKed data later not acked */
 };
 
 /**
@@ -224,7 +233,10 @@ struct ife_tcp_stats {
 	X(recovery_partial) X(recovery_full) X(spurious_rto_undo) \
 	X(ooo_segs) X(ooo_dup) X(dup_data_segs) X(delayed_acks) \
 	X(sack_blocks_tx) X(zero_window_tx) X(zwp_tx) X(keepalive_tx) \
-	X(challenge_acks) X(challenge_acks_limited) X(pmtu_updates)
+	X(challenge_acks) X(challenge_acks_limited) X(pmtu_updates) \
+	X(sack_blocks_rx) X(sack_blocks_bad) X(sack_dsack_rx) \
+	X(sack_recovery) X(sack_rto_recovery) X(sack_retrans_segs) \
+	X(sack_reneging)
 // clang-format on
 
 /** States of RFC 9293 section 3.3.2. */

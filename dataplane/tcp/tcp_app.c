@@ -112,6 +112,7 @@ static void
 sndq_link(struct ife_tcp_conn *c, struct rte_mbuf *seg)
 {
 	seg->next = NULL;
+	tcp_sack_marks_clear(seg); /* may hold an RX hash or our seq */
 	if (c->sndq_tail)
 		c->sndq_tail->next = seg;
 	else

@@ -2,8 +2,9 @@
  * Input: validation, checksum, options, then RFC 9293 3.10.7 "SEGMENT
  * ARRIVES" for SYN_SENT and the synchronized states, with PAWS (RFC 7323
  * 5), RFC 5961 (RST/SYN/ACK checks), RFC 6298 RTT samples, RFC 5681
- * / RFC 6582 dupacks and recovery, the receive and out-of-order queues
- * and delayed ACKs. LISTEN is in tcp_conn.c.
+ * / RFC 6582 dupacks and recovery (RFC 6675 when the peer sends SACK
+ * blocks: the scoreboard is tcp_sack.c), the receive and out-of-order
+ * queues and delayed ACKs. LISTEN is in tcp_conn.c.
  */
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -96,6 +97,7 @@ tcp_free_queues(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	c->ooo_head = NULL;
 	c->sndq_bytes = 0;
 	c->ooo_segs = 0;
+	c->flags &= ~(uint32_t)(TF_SACKED | TF_SACK_RXT | TF_RTO_LOSS);
 }
 
 /* ---- options (RFC 9293 3.1, 3.2) -------------------------------------- */
@@ -147,8 +149,8 @@ tcp_parse_opts(const uint8_t *p, unsigned len, struct tcp_opts *o)
 			}
 			break;
 		case TCPOPT_SACK:
-			/* Parsed for completeness; the sender side does not
-			 * use SACK scoreboards (docs/tcp.md). */
+			/* At most 4 blocks fit in 40 bytes of options;
+			 * tcp_sack_update() validates them. */
 			for (unsigned k = 0;
 			     k + 8 <= (unsigned)ol - 2 && o->nsack < 4;
 			     k += 8) {
@@ -311,15 +313,32 @@ tcp_data(struct ife_tcp_stack *st, struct ife_tcp_conn *c, struct tcp_seg *s)
 
 /* ---- ACK processing ---------------------------------------------------- */
 
-static void
+static int
 tcp_retransmit_first(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
-	uint32_t len = tcp_min32(c->mss, c->sndq_bytes);
+	/* Never past SND.MAX: bytes sent beyond it without moving it would
+	 * be acknowledged by an ACK that RFC 9293 makes us drop as "ACK of
+	 * unsent data", and every later segment of the peer with it (both
+	 * sides stall, our RTO backing off: seen after a partial ACK left
+	 * less than one MSS outstanding with more data queued). */
+	uint32_t out = tcp_min32(c->snd_max - c->snd_una, c->sndq_bytes);
+	uint32_t len = tcp_min32(c->mss, out);
 	uint8_t flags = TH_ACK;
 	if (len == c->sndq_bytes && (c->flags & TF_FIN_SENT))
 		flags |= TH_FIN;
 	st->stats.retrans_segs++;
-	tcp_send_seg(st, c, c->snd_una, len, flags);
+	return tcp_send_seg(st, c, c->snd_una, len, flags);
+}
+
+/* Retransmit the segment at SND.UNA within SACK recovery, and move
+ * HighRxt past it (RFC 6675 5 step 4.3). */
+static void
+tcp_sack_retransmit_first(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	int rc = tcp_retransmit_first(st, c);
+	st->stats.sack_retrans_segs++;
+	if (rc > 0 && SEQ_LT(c->high_rxt, c->snd_una + (uint32_t)rc))
+		c->high_rxt = c->snd_una + (uint32_t)rc;
 }
 
 static void
@@ -339,6 +358,8 @@ sndq_trim(struct ife_tcp_conn *c, uint32_t n)
 		} else {
 			h->data_off = (uint16_t)(h->data_off + n);
 			h->data_len = (uint16_t)(h->data_len - n);
+			if (c->flags & TF_SACKED)
+				tcp_sack_shift(h, n);
 			n = 0;
 		}
 	}
@@ -351,15 +372,33 @@ sndq_trim(struct ife_tcp_conn *c, uint32_t n)
 		c->snd_cur_off -= total;
 }
 
-static void
+/* Does this segment's SACK information count (RFC 2018)? */
+static int
+sack_usable(const struct ife_tcp_conn *c, const struct tcp_seg *s)
+{
+	return s->o.nsack > 0 && (c->flags & TF_SACK_OK) &&
+	       c->snd_una != c->snd_max;
+}
+
+/* A new cumulative ACK. Returns the bytes its SACK blocks newly SACKed. */
+static uint32_t
 tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	    const struct tcp_seg *s)
 {
-	uint32_t acked = s->ack - c->snd_una;
+	uint32_t acked = s->ack - c->snd_una, newly = 0;
 	sndq_trim(c, tcp_min32(acked, c->sndq_bytes));
 	c->snd_una = s->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
+	if (c->snd_una == c->snd_max) {
+		c->flags &= ~(uint32_t)TF_SACKED; /* nothing left to mark */
+	} else if ((c->flags & TF_SACKED) && tcp_sack_check_reneging(st, c)) {
+		/* Resend from SND.UNA: in recovery at once (below), after
+		 * an RTO as the next NextSeg(). */
+		c->high_rxt = c->snd_una;
+	}
+	if (sack_usable(c, s))
+		newly = tcp_sack_update(st, c, s);
 	if (c->flags & TF_EIFEL) {
 		c->flags &= ~(uint32_t)TF_EIFEL;
 		if (s->o.has_ts && s->o.tsecr &&
@@ -368,6 +407,8 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 			 * from one segment; resume at ssthresh. */
 			st->stats.spurious_rto_undo++;
 			c->cwnd = tcp_max32(c->cwnd, c->ssthresh);
+			/* Nothing was lost: stop resending the holes. */
+			c->flags &= ~(uint32_t)(TF_SACK_RXT | TF_RTO_LOSS);
 		}
 	}
 	/* RTT: timestamps (RFC 7323 4) or one timed segment with Karn's
@@ -380,7 +421,33 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		tcp_rtt_sample(st, c, st->now_ms - c->rtt_start);
 	}
 	c->backoff = 0;
-	if (c->flags & TF_RECOVERY) {
+	if ((c->flags & (TF_RECOVERY | TF_SACK_RXT)) == TF_SACK_RXT &&
+	    SEQ_GEQ(s->ack, c->recover)) {
+		/* All that was outstanding at the RTO is acknowledged. */
+		c->flags &= ~(uint32_t)(TF_SACK_RXT | TF_RTO_LOSS);
+	}
+	if ((c->flags & TF_RECOVERY) && (c->flags & TF_SACK_RXT)) {
+		if (SEQ_GEQ(s->ack, c->recover)) {
+			/* RFC 6675 5 (A): past RecoveryPoint. cwnd was set to
+			 * ssthresh on entry and pipe kept bursts in check;
+			 * the scoreboard above SND.UNA stays. */
+			c->flags &= ~(uint32_t)(TF_RECOVERY | TF_SACK_RXT);
+			c->cwnd = c->ssthresh;
+			st->stats.recovery_full++;
+		} else {
+			st->stats.recovery_partial++;
+			/* A partial ACK says the receiver still lacks
+			 * SND.UNA. When no SACK makes that hole lost
+			 * (IsLost() needs DupThresh segments SACKed above
+			 * it: a loss near the tail) and this recovery has
+			 * not resent it yet, resend it now (RFC 6582
+			 * 3.2 step 5; RFC 6675's rescue retransmission
+			 * serves the same end). */
+			if (SEQ_LEQ(c->high_rxt, c->snd_una) &&
+			    !tcp_sack_una_lost(c))
+				tcp_sack_retransmit_first(st, c);
+		}
+	} else if (c->flags & TF_RECOVERY) {
 		if (SEQ_GEQ(s->ack, c->recover)) {
 			/* RFC 6582 3.2 step 3, full ACK (option 1). */
 			c->flags &= ~(uint32_t)TF_RECOVERY;
@@ -400,7 +467,9 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	} else {
 		tcp_cc_ack(st, c, acked);
 	}
-	c->dupacks = 0;
+	/* RFC 6675 2: an ACK that SACKs new data is a duplicate ACK even
+	 * when it also moves the cumulative ACK. */
+	c->dupacks = newly > 0 ? 1 : 0;
 	if (c->snd_una == c->snd_max) {
 		if (!(c->flags & TF_PERSIST))
 			c->t_rexmt = 0;
@@ -414,6 +483,42 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		c->flags &= ~(uint32_t)TF_WANT_WRITE;
 		tcp_event(st, c, IFE_TCP_EV_WRITABLE);
 	}
+	return newly;
+}
+
+/*
+ * RFC 6675 5: enter loss recovery with the scoreboard, on DupThresh
+ * duplicate ACKs or as soon as IsLost(SND.UNA + 1). The congestion
+ * response is the one of NewReno / CUBIC (tcp_cc_ssthresh); cwnd is not
+ * inflated: pipe counts what is in flight.
+ */
+static void
+tcp_sack_recovery_enter(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	c->ssthresh = tcp_cc_ssthresh(st, c);
+	c->cwnd = c->ssthresh;
+	c->recover = c->snd_max;
+	c->high_rxt = c->snd_una;
+	c->flags |= TF_RECOVERY | TF_SACK_RXT;
+	c->flags &= ~(uint32_t)(TF_RTT_TIMING | TF_RTO_LOSS); /* Karn */
+	st->stats.fast_retrans++;
+	st->stats.sack_recovery++;
+	tcp_sack_retransmit_first(st, c);
+	tcp_rexmt_start(st, c);
+	/* The rest of the holes go from tcp_output() (step C). */
+}
+
+/* Loss detection after an ACK that was a duplicate or SACKed new data. */
+static void
+tcp_loss_check(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	if ((c->flags & (TF_RECOVERY | TF_SACK_RXT)) ||
+	    !SEQ_GEQ(c->snd_una, c->recover) || c->snd_una == c->snd_max)
+		return; /* RFC 6582 4.1 / RFC 6675 5.1: one per window */
+	if ((c->flags & (TF_SACK_OK | TF_SACKED)) == (TF_SACK_OK | TF_SACKED)) {
+		if (c->dupacks >= IFE_TCP_DUPTHRESH || tcp_sack_una_lost(c))
+			tcp_sack_recovery_enter(st, c);
+	}
 }
 
 static void
@@ -422,7 +527,18 @@ tcp_dupack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	st->stats.dupacks_rx++;
 	if (c->dupacks < 255)
 		c->dupacks++;
-	if (c->dupacks == 3 && !(c->flags & TF_RECOVERY) &&
+	if (c->flags & TF_RECOVERY) {
+		/* NewReno inflates: one more segment has left. With the
+		 * scoreboard, pipe accounts for it instead. */
+		if (!(c->flags & TF_SACK_RXT) && c->dupacks > 3)
+			c->cwnd += c->mss;
+		return;
+	}
+	if ((c->flags & (TF_SACK_OK | TF_SACKED)) == (TF_SACK_OK | TF_SACKED)) {
+		tcp_loss_check(st, c); /* the scoreboard decides */
+		return;
+	}
+	if (c->dupacks == 3 && !(c->flags & TF_SACK_RXT) &&
 	    SEQ_GEQ(c->snd_una, c->recover)) {
 		/* RFC 6582 3.2 step 2 / RFC 5681 3.2 steps 2-4. */
 		c->ssthresh = tcp_cc_ssthresh(st, c);
@@ -433,8 +549,6 @@ tcp_dupack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		tcp_retransmit_first(st, c);
 		c->cwnd = c->ssthresh + 3u * c->mss;
 		tcp_rexmt_start(st, c);
-	} else if (c->dupacks > 3 && (c->flags & TF_RECOVERY)) {
-		c->cwnd += c->mss; /* inflate: one more segment has left */
 	}
 }
 
@@ -666,11 +780,17 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	}
 	uint32_t swnd = s->wnd << c->snd_wscale;
 	if (SEQ_GT(s->ack, c->snd_una)) {
-		tcp_ack_new(st, c, s);
-	} else if (s->ack == c->snd_una && s->len == 0 && !fin &&
-		   swnd == c->snd_wnd && c->snd_una != c->snd_max &&
-		   !(c->flags & TF_PERSIST)) {
-		tcp_dupack(st, c);
+		if (tcp_ack_new(st, c, s) > 0)
+			tcp_loss_check(st, c);
+	} else if (s->ack == c->snd_una && c->snd_una != c->snd_max) {
+		/* RFC 5681 2 duplicate ACK, or RFC 6675 2: one whose SACK
+		 * blocks cover new data (then data, window or FIN on it do
+		 * not matter). Older ACKs' blocks are ignored. */
+		uint32_t newly =
+			sack_usable(c, s) ? tcp_sack_update(st, c, s) : 0;
+		if (newly > 0 || (s->len == 0 && !fin && swnd == c->snd_wnd &&
+				  !(c->flags & TF_PERSIST)))
+			tcp_dupack(st, c);
 	}
 	/* Send window update (RFC 9293 3.10.7.4, ESTABLISHED). */
 	if (SEQ_LT(c->snd_wl1, s->seq) ||

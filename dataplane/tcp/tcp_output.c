@@ -481,10 +481,15 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	default:
 		return 0;
 	}
+	/* In SACK recovery the scoreboard resends the holes first and says
+	 * how much new data pipe leaves room for (RFC 6675 NextSeg). */
+	uint32_t cwnd = c->cwnd;
+	if (c->flags & TF_SACK_RXT)
+		cwnd = tcp_sack_output(st, c);
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t q = c->sndq_bytes;
-		uint32_t wnd = tcp_min32(c->snd_wnd, c->cwnd);
+		uint32_t wnd = tcp_min32(c->snd_wnd, cwnd);
 		uint32_t len = 0;
 		if (off < q) {
 			len = tcp_min32(q - off, c->mss);

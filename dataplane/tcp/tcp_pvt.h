@@ -28,6 +28,7 @@
 #define IFE_TCP_NO_LISTEN  0xff
 #define IFE_TCP_MAX_WSCALE 14
 #define IFE_TCP_MSS_MIN	   88 /* smallest MSS we accept from a peer */
+#define IFE_TCP_DUPTHRESH  3  /* RFC 5681 / RFC 6675 DupThresh */
 
 /* TCP header flags. */
 #define TH_FIN 0x01
@@ -56,7 +57,7 @@ enum {
 	TF_FIN_PENDING = 1u << 5, /* FIN to be sent after queued data */
 	TF_FIN_SENT = 1u << 6,	  /* FIN has been sent (in snd_max) */
 	TF_APP_CLOSED = 1u << 7,  /* app released the handle: no events */
-	TF_RECOVERY = 1u << 8,	  /* NewReno fast recovery */
+	TF_RECOVERY = 1u << 8,	  /* fast recovery (NewReno or SACK) */
 	TF_PERSIST = 1u << 9,	  /* t_rexmt is the persist timer */
 	TF_IN_WHEEL = 1u << 10,	  /* linked in the timer wheel */
 	TF_WANT_WRITE = 1u << 11, /* app got a short write */
@@ -69,6 +70,9 @@ enum {
 	TF_SHUT_WR = 1u << 18,	  /* app called shutdown/close */
 	TF_EIFEL = 1u << 19,	  /* RTO fired; rtt_start = its time */
 	TF_OUT_RETRY = 1u << 20,  /* output failed for want of mbufs */
+	TF_SACKED = 1u << 21,	  /* send-queue mbufs carry SACK marks */
+	TF_SACK_RXT = 1u << 22,	  /* RFC 6675 pipe/NextSeg drive output */
+	TF_RTO_LOSS = 1u << 23,	  /* unSACKed data below recover is lost */
 };
 
 /*
@@ -116,11 +120,36 @@ struct ife_tcp_conn {
 	 * output does not walk the queue from its head each segment */
 	struct rte_mbuf *snd_cur;
 	uint32_t snd_cur_off;
+	/* SACK loss recovery (tcp_sack.c): HighRxt of RFC 6675, the end of
+	 * what this recovery has retransmitted; the scoreboard itself is on
+	 * the send queue's mbufs (struct tcp_sack_marks) */
+	uint32_t high_rxt;
 	void *ctx;
 };
 
 static_assert(sizeof(struct ife_tcp_conn) <= 256,
 	      "TCP state per idle connection must stay <= 256 bytes");
+
+/*
+ * SACK marks of one send-queue mbuf (tcp_sack.c): up to two SACKed byte
+ * ranges [s, e), offsets from the mbuf's data, sorted, disjoint and not
+ * adjacent; e == 0 ends the list. Kept in m->hash, which nothing else uses
+ * on the send queue (output copies; no send-queue mbuf reaches a PMD), and
+ * cleared when an mbuf joins the queue.
+ */
+struct tcp_sack_marks {
+	uint16_t s[2], e[2];
+};
+
+static_assert(sizeof(struct tcp_sack_marks) <=
+		      sizeof(((struct rte_mbuf *)0)->hash),
+	      "SACK marks must fit in the mbuf's hash field");
+
+static inline void
+tcp_sack_marks_clear(struct rte_mbuf *m)
+{
+	memset(&m->hash, 0, sizeof(struct tcp_sack_marks));
+}
 
 struct ife_tcp_listener {
 	uint16_t port; /* 0 = free slot */
@@ -245,6 +274,15 @@ void tcp_cc_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		uint32_t acked);
 uint32_t tcp_cc_ssthresh(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_cc_timeout(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
+
+/* tcp_sack.c */
+uint32_t tcp_sack_update(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+			 const struct tcp_seg *s);
+int tcp_sack_check_reneging(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
+int tcp_sack_una_lost(struct ife_tcp_conn *c);
+void tcp_sack_shift(struct rte_mbuf *m, uint32_t n);
+void tcp_sack_clear(struct ife_tcp_conn *c);
+uint32_t tcp_sack_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 
 /* tcp_output.c */
 int tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c);

@@ -199,7 +199,26 @@ tcp_timer_rexmt(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	c->flags &= ~(uint32_t)(TF_RTT_TIMING | TF_RECOVERY); /* Karn */
 	c->recover = c->snd_max;
 	c->dupacks = 0;
-	c->snd_nxt = c->snd_una;
+	if ((c->flags & (TF_SACK_OK | TF_SACKED)) == (TF_SACK_OK | TF_SACKED)) {
+		/*
+		 * RFC 6675 5.1: recovery ends, RecoveryPoint = HighData, and
+		 * what the receiver SACKed is not sent again: every unSACKed
+		 * byte below it counts as lost, and pipe / NextSeg() resend
+		 * them from SND.UNA as cwnd (slow start from 1 SMSS) allows.
+		 * Keeping the scoreboard over a timeout (RFC 2018 says it
+		 * SHOULD be cleared) is safe because reneging is detected
+		 * when the cumulative ACK reaches SACKed data
+		 * (tcp_sack_check_reneging()), which clears it.
+		 */
+		c->flags |= TF_SACK_RXT | TF_RTO_LOSS;
+		c->high_rxt = c->snd_una;
+		c->snd_nxt = c->snd_max;
+		st->stats.sack_rto_recovery++;
+	} else {
+		/* Go-back-N from SND.UNA. */
+		c->flags &= ~(uint32_t)(TF_SACK_RXT | TF_RTO_LOSS);
+		c->snd_nxt = c->snd_una;
+	}
 	tcp_output(st, c);
 	tcp_rexmt_start(st, c);
 }

@@ -7,7 +7,8 @@ same load, same run, alternating, --runs times; prints medians and ratios
 as a markdown table, with the CPU seconds each server used.
 
 usage (root, from the repository root, after `ninja -C build`):
-  tools/bench/tcp_vs_kernel.py [--build build] [--runs 3]
+  tools/bench/tcp_vs_kernel.py [--build build] [--runs 3] [--tcp-buf N]
+                               [--cc cubic|bbr|reno]
 """
 import argparse
 import json
@@ -48,8 +49,11 @@ def child_pid(ns_exec_pid):
     return ns_exec_pid
 
 
+CC = []
+
+
 def load(tcpload, addr, args):
-    p = L.run([tcpload, "--addr", addr, "--port", "7"] + args, ns=L.CLI_NS,
+    p = L.run([tcpload, "--addr", addr, "--port", "7"] + CC + args, ns=L.CLI_NS,
               check_rc=False, timeout=300)
     r = json.loads(p.stdout)
     if p.returncode != 0:
@@ -83,7 +87,12 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tcp-buf", type=int, default=262144,
                     help="imapfe per-connection receive/send buffer")
+    ap.add_argument("--cc", default=None,
+                    help="the client's kernel congestion control (tcpload "
+                         "--cc); default: the namespace's own")
     a = ap.parse_args()
+    if a.cc:
+        CC.extend(["--cc", a.cc])
     exe = os.path.join(a.build, "dataplane/app/imapfe-dataplane")
     tcpload = os.path.join(a.build, "tools/tcpload/tcpload")
     kecho = os.path.join(a.build, "tools/tcpload/kecho")

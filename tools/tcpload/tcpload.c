@@ -22,7 +22,7 @@
  * usage: tcpload --mode M --addr IP --port P [--conns C] [--bytes B]
  *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline
  * S]
- *                [--ipv6]
+ *                [--cc cubic|reno|bbr...]
  * Exit status: 0 all operations verified, 1 a verification or connection
  * failed (reported in the JSON), 2 usage error.
  */
@@ -55,6 +55,7 @@ struct opts {
 	double duration;
 	double timeout;
 	double deadline;
+	const char *cc; /* kernel congestion control, NULL = the default */
 };
 
 enum cstate { C_IDLE, C_CONNECTING, C_RUN, C_DRAIN, C_DONE };
@@ -110,7 +111,8 @@ usage(const char *why)
 		"tcpload: %s\nusage: tcpload --mode "
 		"echo|rr|cps|discard|source|rst "
 		"--addr IP --port P [--conns C] [--bytes B] [--msg N] "
-		"[--count N] [--duration S] [--timeout S] [--deadline S]\n",
+		"[--count N] [--duration S] [--timeout S] [--deadline S] [--cc "
+		"NAME]\n",
 		why);
 	return 2;
 }
@@ -187,6 +189,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (parse_u64(val, &v) || v == 0 || v > 600)
 				return usage("bad --timeout (1..600 s)");
 			o->timeout = (double)v;
+		} else if (!strcmp(k, "--cc")) {
+			if (strlen(val) == 0 || strlen(val) >= 16)
+				return usage("bad --cc (a kernel congestion "
+					     "control name)");
+			o->cc = val;
 		} else if (!strcmp(k, "--deadline")) {
 			if (parse_u64(val, &v) || v == 0 || v > 3600)
 				return usage("bad --deadline (1..3600 s)");
@@ -209,6 +216,21 @@ parse_opts(int argc, char **argv, struct opts *o)
 		o->addrlen = sizeof(*s6);
 	} else {
 		return usage("bad --addr");
+	}
+	if (o->cc != NULL) {
+		/* fail now, not once per connection */
+		int fd = socket(o->addr.ss_family, SOCK_STREAM, 0);
+		int rc = fd < 0 ? -1
+				: setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION,
+					     o->cc, (socklen_t)strlen(o->cc));
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (rc != 0) {
+			fprintf(stderr, "tcpload: --cc %s: %s\n", o->cc,
+				strerror(err));
+			return 2;
+		}
 	}
 	return 0;
 }
@@ -292,6 +314,12 @@ start_conn(struct run *r, struct conn *c)
 	}
 	int one = 1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (r->o->cc != NULL &&
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_CONGESTION, r->o->cc,
+		       (socklen_t)strlen(r->o->cc)) != 0) {
+		fail_conn(r, c, "TCP_CONGESTION", errno);
+		return;
+	}
 	c->id = r->started++;
 	c->prng = c->id * 0xd1b54a32d192ed03ull; /* per-connection seed */
 	c->sent = c->rcvd = 0;
