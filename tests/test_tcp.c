@@ -1165,6 +1165,56 @@ test_tcp_rtt_timestamps(void **state)
 	assert_int_equal(ife_tcp_stats(f->st)->retrans_segs, 0);
 }
 
+/* The ACK that ends a recovery echoes the TSval of the segment that last
+ * advanced the peer's left edge, from before the hole: "now - TSecr" is
+ * the length of the repair, not an RTT. Sampled, it fed the RTO its own
+ * stalls (25 s RTOs in the lab under 10% loss). No sample below the
+ * recovery point. */
+static void
+test_tcp_no_ts_rtt_sample_below_recovery_point(void **state)
+{
+	struct fx *f = *state;
+	struct seg s[8], r;
+	fx_start(f);
+	struct inopt io = {.ws = 0xff, .ts = 1, .tsval = 100};
+	handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	static uint8_t d[6 * 1000];
+	assert_int_equal(ife_tcp_write(f->st, c, d, sizeof(d), f->now),
+			 (int)sizeof(d));
+	int n = 0;
+	while (n < 8 && pop(f, &s[n]) == 1)
+		n++;
+	assert_true(n >= 5);
+	advance(f, 10);
+	/* the first segment is acked after 10 ms: a genuine sample */
+	struct inopt a = {
+		.ws = 0xff, .ts = 1, .tsval = 200, .tsecr = s[0].o.tsval};
+	inj(f, TH_ACK, f->pseq, s[1].seq, 65535, &a, NULL, 0);
+	struct ife_tcp_info i0, i1;
+	ife_tcp_conn_info(f->st, c, &i0);
+	/* three duplicate ACKs: segment 1 was lost; fast retransmit */
+	for (int k = 0; k < 3; k++) {
+		a.tsval++;
+		a.tsecr = s[0].o.tsval;
+		inj(f, TH_ACK, f->pseq, s[1].seq, 65535, &a, NULL, 0);
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->fast_retrans, 1);
+	while (pop(f, &r))
+		;
+	/* 150 ms later (below the RTO: no timer fires) the hole is filled;
+	 * the full ACK echoes segment 0's TSval, sent 160 ms ago */
+	f->now += 150 * MS;
+	a.tsval++;
+	a.tsecr = s[0].o.tsval;
+	inj(f, TH_ACK, f->pseq, s[n - 1].seq + s[n - 1].len, 65535, &a, NULL,
+	    0);
+	ife_tcp_conn_info(f->st, c, &i1);
+	assert_int_equal(i1.snd_una, s[n - 1].seq + s[n - 1].len);
+	assert_int_equal(i1.srtt_ms, i0.srtt_ms);
+	assert_int_equal(i1.rto_ms, i0.rto_ms);
+}
+
 /* After an RTO rolls SND.NXT back, a pure ACK must still carry SND.MAX:
  * numbered at SND.NXT it lies before data the peer already holds, and
  * Linux drops it unread as out of window (the lab's stalled echo flows). */
@@ -2723,6 +2773,7 @@ main(void)
 		T(test_tcp_bad_segments_counted),
 		T(test_tcp_retransmit_rto_backoff_karn),
 		T(test_tcp_rtt_timestamps),
+		T(test_tcp_no_ts_rtt_sample_below_recovery_point),
 		T(test_tcp_pure_ack_after_rto_uses_snd_max),
 		T(test_tcp_spurious_rto_eifel),
 		T(test_tcp_rto_gives_up),

@@ -386,6 +386,13 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	    const struct tcp_seg *s)
 {
 	uint32_t acked = s->ack - c->snd_una, newly = 0;
+	/* Below the recovery point some of what this ACK covers was resent
+	 * (fast recovery or RTO): its TSecr then echoes the segment that
+	 * last advanced the peer's left edge, before the hole, so "now -
+	 * TSecr" measures the whole repair. Such samples fed the RTO its own
+	 * stalls (25 s RTOs after 10% loss in the lab). Karn's rule for
+	 * timestamps: no sample until the recovery point is passed. */
+	bool rtt_ok = !SEQ_LT(c->snd_una, c->recover);
 	sndq_trim(c, tcp_min32(acked, c->sndq_bytes));
 	c->snd_una = s->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
@@ -413,10 +420,10 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	}
 	/* RTT: timestamps (RFC 7323 4) or one timed segment with Karn's
 	 * rule (RFC 6298 3): retransmissions clear TF_RTT_TIMING. */
-	if ((c->flags & TF_TS_OK) && s->o.has_ts && s->o.tsecr &&
-	    TS_LEQ(s->o.tsecr, st->now_ms))
-		tcp_rtt_sample(st, c, st->now_ms - s->o.tsecr);
-	else if ((c->flags & TF_RTT_TIMING) && SEQ_GT(s->ack, c->rtt_seq)) {
+	if ((c->flags & TF_TS_OK) && s->o.has_ts && s->o.tsecr) {
+		if (rtt_ok && TS_LEQ(s->o.tsecr, st->now_ms))
+			tcp_rtt_sample(st, c, st->now_ms - s->o.tsecr);
+	} else if ((c->flags & TF_RTT_TIMING) && SEQ_GT(s->ack, c->rtt_seq)) {
 		c->flags &= ~(uint32_t)TF_RTT_TIMING;
 		tcp_rtt_sample(st, c, st->now_ms - c->rtt_start);
 	}
