@@ -63,20 +63,24 @@ def load(tcpload, addr, args):
 
 def run_side(name, start, tcpload, addr):
     proc = start()
-    time.sleep(2)
-    results, cpu0 = {}, cpu_seconds(proc.pid)
-    t0 = time.time()
-    for pname, args, metric, _ in PROFILES:
-        if args is None:
-            continue
-        r = load(tcpload, addr, args)
-        results[pname] = r[metric] if metric != "p99" else r["lat_us"]["p99"]
-        if args[1] == "rr":
-            results["rr p99 latency (us)"] = r["lat_us"]["p99"]
-    wall = time.time() - t0
-    cpu = cpu_seconds(proc.pid) - cpu0
-    proc.terminate()
-    proc.communicate(timeout=20)
+    try:
+        time.sleep(2)
+        results, cpu0 = {}, cpu_seconds(proc.pid)
+        t0 = time.time()
+        for pname, args, metric, _ in PROFILES:
+            if args is None:
+                continue
+            r = load(tcpload, addr, args)
+            results[pname] = (r[metric] if metric != "p99"
+                              else r["lat_us"]["p99"])
+            if args[1] == "rr":
+                results["rr p99 latency (us)"] = r["lat_us"]["p99"]
+        wall = time.time() - t0
+        cpu = cpu_seconds(proc.pid) - cpu0
+    finally:
+        # never leave a server behind, even when a load failed
+        proc.terminate()
+        proc.communicate(timeout=20)
     results["server CPU (s) / wall (s)"] = "%.1f / %.1f" % (cpu, wall)
     return results
 
