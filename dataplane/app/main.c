@@ -293,9 +293,10 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 			conf.txmode.offloads |= tx;
 			*tx_tcp_csum = true;
 		}
+		/* the TCP stack reads RX_L4_CKSUM_*; the net layer checks
+		 * IPv4 header checksums itself (20 bytes) */
 		conf.rxmode.offloads |=
-			info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
-						RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
+			info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	}
 	rc = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (rc != 0) {

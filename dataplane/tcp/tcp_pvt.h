@@ -281,7 +281,6 @@ uint32_t tcp_sack_update(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 int tcp_sack_check_reneging(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 int tcp_sack_una_lost(struct ife_tcp_conn *c);
 void tcp_sack_shift(struct rte_mbuf *m, uint32_t n);
-void tcp_sack_clear(struct ife_tcp_conn *c);
 uint32_t tcp_sack_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 
 /* tcp_output.c */

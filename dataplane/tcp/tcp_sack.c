@@ -219,7 +219,7 @@ overlap_below(uint32_t s, uint32_t e, uint32_t x)
 
 /* ---- scoreboard updates ------------------------------------------------- */
 
-void
+static void
 tcp_sack_clear(struct ife_tcp_conn *c)
 {
 	uint32_t lim = c->snd_max - c->snd_una, base = 0;
