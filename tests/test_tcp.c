@@ -51,6 +51,7 @@ struct fx {
 	unsigned nev;
 	struct ife_tcp_conn *conn; /* last accepted / connected */
 	int auto_read;
+	int auto_echo; /* READABLE: send back what the send queue takes */
 	uint8_t rx[1 << 20];
 	size_t rxlen;
 	int peer_closed, final;
@@ -101,6 +102,15 @@ ev_cb(void *app, struct ife_tcp_conn *c, void *ctx, unsigned bits)
 		f->ev[f->nev++] = (struct ev){c, bits};
 	if (bits & (IFE_TCP_EV_ACCEPTED | IFE_TCP_EV_CONNECTED))
 		f->conn = c;
+	if ((bits & IFE_TCP_EV_READABLE) && f->auto_echo) {
+		struct rte_mbuf *m;
+		uint32_t space = ife_tcp_send_space(f->st, c);
+		if (space > 0 &&
+		    ife_tcp_recv_max(f->st, c, &m, space, f->now) > 0)
+			assert_true(ife_tcp_send(f->st, c, m, f->now) > 0);
+	}
+	if ((bits & IFE_TCP_EV_PEER_CLOSED) && f->auto_echo)
+		assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
 	if ((bits & IFE_TCP_EV_READABLE) && f->auto_read) {
 		struct rte_mbuf *m;
 		int n = ife_tcp_recv(f->st, c, &m, f->now);
@@ -404,7 +414,221 @@ handshake(struct fx *f, const struct inopt *io)
 
 static const struct inopt NOOPT = {.ws = 0xff};
 
+/* Accept a second connection from @p sport (no options); its peer ISS is
+ * ISS_PEER and it acks our ISS+1, returned. */
+static uint32_t
+handshake_port(struct fx *f, uint16_t sport)
+{
+	struct seg s;
+	inj_port(f, sport, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	inj_port(f, sport, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, &NOOPT, NULL,
+		 0);
+	assert_int_equal(state_of(f, lookup(f, sport)), IFE_TCP_ESTABLISHED);
+	return s.seq + 1;
+}
+
 /* ---- tests ------------------------------------------------------------- */
+
+/* An application that answers in its READABLE callback (echo, an IMAP
+ * response) sends the ACK the segment owes with its data: no pure ACK
+ * goes before it, even on the second segment (RFC 5681 4.2's ACK). */
+static void
+test_tcp_answer_carries_the_ack(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	char d[100];
+	memset(d, 'x', sizeof(d));
+	fx_start(f);
+	handshake(f, &NOOPT);
+	f->auto_read = 0;
+	f->auto_echo = 1;
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 100);
+	assert_int_equal(s.ack, f->pseq + 100);
+	assert_int_equal(pending(f), 0);
+	inj(f, TH_ACK, f->pseq + 100, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 100);
+	assert_int_equal(s.ack, f->pseq + 200);
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(ife_tcp_stats(f->st)->tx_acks, 0);
+	/* The peer's FIN: the application closes in its callback, and our
+	 * FIN carries the ACK of theirs. */
+	inj(f, TH_ACK | TH_FIN, f->pseq + 200, f->pack + 200, 65535, NULL, NULL,
+	    0);
+	assert_true(f->peer_closed);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK | TH_FIN);
+	assert_int_equal(s.ack, f->pseq + 201);
+}
+
+/* Reading opens the window; a pure window update goes only when the peer
+ * was (nearly) blocked, below one MSS, or when the window doubles: the
+ * other openings ride on the next ACK (Linux's rule, tcp_cleanup_rbuf). */
+static void
+test_tcp_window_update_on_read_only_when_needed(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char d[1460];
+	const struct inopt o = {.mss = 1460, .ws = 0xff};
+	fx_start(f);
+	handshake(f, &o);
+	struct ife_tcp_conn *c = f->conn;
+	f->auto_read = 0;
+	for (uint32_t i = 0; i < 10; i++)
+		inj(f, TH_ACK, f->pseq + i * 1460, f->pack, 65535, NULL, d,
+		    1460);
+	while (pop(f, &s))
+		;
+	uint32_t edge = s.ack + s.wnd, seq = f->pseq + 14600;
+	assert_int_equal(edge, f->pseq + 65535);
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 14600);
+	rte_pktmbuf_free(m);
+	/* 50935 bytes were still open: no update for 14600 more. */
+	assert_int_equal(pending(f), 0);
+	/* Fill the window to its right edge as the peer learns it: the
+	 * 14600 bytes read ride on the next ACK. */
+	for (;;) {
+		while (seq != edge) {
+			uint32_t n = edge - seq < 1460 ? edge - seq : 1460;
+			inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, n);
+			seq += n;
+		}
+		advance(f, 200); /* the delayed ACK of an odd last one */
+		uint32_t e = edge;
+		while (pop(f, &s))
+			e = s.ack + s.wnd;
+		if (e == edge)
+			break;
+		edge = e;
+	}
+	assert_int_equal(edge, f->pseq + 65535 + 14600);
+	assert_int_equal(s.ack, edge);
+	assert_int_equal(s.wnd, 0);
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 65535);
+	rte_pktmbuf_free(m);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.flags, TH_ACK);
+	assert_int_equal(s.ack, edge);
+	assert_int_equal(s.wnd, 65535);
+	assert_int_equal(pending(f), 0);
+}
+
+/* ife_tcp_recv_max() detaches whole mbufs up to the limit, at least one;
+ * the rest stays queued and counted. */
+static void
+test_tcp_recv_max_whole_mbufs(void **state)
+{
+	struct fx *f = *state;
+	char d[3][100];
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	f->auto_read = 0;
+	for (int i = 0; i < 3; i++) {
+		memset(d[i], 'a' + i, 100);
+		inj(f, TH_ACK, f->pseq + 100 * (uint32_t)i, f->pack, 65535,
+		    NULL, d[i], 100);
+	}
+	assert_int_equal(f->st->rx_held, 3);
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv_max(f->st, c, &m, 150, f->now), 100);
+	assert_int_equal(m->nb_segs, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(m, char *), d[0], 100);
+	rte_pktmbuf_free(m);
+	assert_int_equal(f->st->rx_held, 2);
+	/* Less than one mbuf: still one mbuf. */
+	assert_int_equal(ife_tcp_recv_max(f->st, c, &m, 1, f->now), 100);
+	assert_memory_equal(rte_pktmbuf_mtod(m, char *), d[1], 100);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ife_tcp_recv_max(f->st, c, &m, 1, f->now), 100);
+	assert_memory_equal(rte_pktmbuf_mtod(m, char *), d[2], 100);
+	rte_pktmbuf_free(m);
+	assert_int_equal(ife_tcp_recv_max(f->st, c, &m, 1000, f->now), 0);
+	assert_null(m);
+	assert_int_equal(f->st->rx_held, 0);
+}
+
+/* The window never offers more than the receive queue's mbufs can hold in
+ * full-sized segments: a peer that fills it is never dropped for it. */
+static void
+test_tcp_window_fits_the_queue_mbufs(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char d[1460];
+	const struct inopt o = {.mss = 1460, .ws = 0xff};
+	f->p.rcvq_max_segs = 8;
+	f->p.ooo_max_segs = 4;
+	fx_start(f);
+	handshake(f, &o);
+	f->auto_read = 0;
+	uint32_t seq = f->pseq, edge = f->pseq + 8 * 1460;
+	for (;;) {
+		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 1460);
+		seq += 1460;
+		advance(f, 200);
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(s.ack, seq);
+		assert_int_equal(s.ack + s.wnd, edge);
+		if (s.wnd == 0)
+			break;
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->drop_rcvq_full, 0);
+	assert_int_equal(f->st->rx_held, 8);
+}
+
+static int
+got_event(const struct fx *f, const struct ife_tcp_conn *c, unsigned bit)
+{
+	for (unsigned i = 0; i < f->nev; i++)
+		if (f->ev[i].c == c && (f->ev[i].bits & bit))
+			return 1;
+	return 0;
+}
+
+/* The send queues of all connections together hold at most tx_mbuf_max
+ * mbufs: one connection's writes cannot take the pool from the others,
+ * and a writer refused for it gets WRITABLE once they drain. */
+static void
+test_tcp_tx_mbuf_budget_across_connections(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char buf[16384];
+	f->p.tx_mbuf_max = 4;
+	fx_start(f);
+	uint32_t a_iss = handshake(f, &NOOPT);
+	struct ife_tcp_conn *a = f->conn;
+	handshake_port(f, PEER_PORT + 1);
+	struct ife_tcp_conn *b = f->conn;
+	assert_ptr_not_equal(a, b);
+	int n = ife_tcp_write(f->st, a, buf, sizeof(buf), f->now);
+	assert_true(n > 0 && n < (int)sizeof(buf));
+	assert_int_equal(f->st->tx_held, 4);
+	assert_int_equal(ife_tcp_send_space(f->st, a), 0);
+	assert_int_equal(ife_tcp_send_space(f->st, b), 0);
+	assert_int_equal(ife_tcp_write(f->st, b, buf, 100, f->now), IFE_AGAIN);
+	assert_true(ife_tcp_stats(f->st)->tx_mem_wait >= 2);
+	/* The peer acknowledges all that went out. */
+	uint32_t sent = 0;
+	while (pop(f, &s))
+		sent += s.len;
+	assert_true(sent > 0);
+	f->nev = 0;
+	inj(f, TH_ACK, f->pseq, a_iss + sent, 65535, NULL, NULL, 0);
+	assert_true(f->st->tx_held < 4);
+	advance(f, 1);
+	assert_true(got_event(f, b, IFE_TCP_EV_WRITABLE));
+	assert_true(ife_tcp_stats(f->st)->tx_mem_wake >= 1);
+	assert_true(ife_tcp_write(f->st, b, buf, 100, f->now) > 0);
+}
 
 static void
 test_tcp_conn_size(void **state)
@@ -2783,6 +3007,11 @@ main(void)
 		T(test_tcp_sack_islost_enters_recovery_early),
 		T(test_tcp_sack_blocks_outside_window_ignored),
 		T(test_tcp_sack_reneging_resends_sacked_data),
+		T(test_tcp_answer_carries_the_ack),
+		T(test_tcp_window_update_on_read_only_when_needed),
+		T(test_tcp_recv_max_whole_mbufs),
+		T(test_tcp_window_fits_the_queue_mbufs),
+		T(test_tcp_tx_mbuf_budget_across_connections),
 		T(test_tcp_sack_rto_during_recovery),
 		T(test_tcp_sack_not_negotiated_newreno),
 		T(test_tcp_sack_marks_in_mbufs),

@@ -139,8 +139,13 @@ run_echo(struct ife_dp_services *s, struct ife_tcp_conn *c,
 	for (;;) {
 		if (!echo_flush(s, c, sc))
 			return; /* wait for WRITABLE */
+		/* Read only what the send queue takes now: the rest stays in
+		 * the receive queue, where the window accounts for it (at
+		 * least one mbuf is read, so that EOF is still seen). */
+		uint32_t space = ife_tcp_send_space(s->tcp, c);
 		struct rte_mbuf *m;
-		int rc = ife_tcp_recv(s->tcp, c, &m, *s->now);
+		int rc = ife_tcp_recv_max(s->tcp, c, &m, space ? space : 1,
+					  *s->now);
 		if (rc == 0)
 			return;
 		if (rc < 0) { /* -EPIPE: the peer closed and all was read */

@@ -128,13 +128,22 @@ struct ife_tcp_params {
 	bool tx_csum_offload; /**< the port computes TCP checksums on TX */
 	uint32_t rcv_buf;     /**< receive window bytes per conn; 262144 */
 	uint32_t snd_buf;     /**< send queue bytes per conn; 262144 */
-	uint16_t rcvq_max_segs; /**< in-order + out-of-order mbufs; 512 */
-	uint16_t ooo_max_segs;	/**< out-of-order mbufs per conn; 64 */
+	/** in-order + out-of-order mbufs per conn; 0 = enough for rcv_buf
+	 * in segments of 1 KiB, at least 512. The window never offers more
+	 * than the mbufs left here can hold in full-sized segments. */
+	uint16_t rcvq_max_segs;
+	uint16_t ooo_max_segs; /**< out-of-order mbufs per conn; 64 */
 	/** mbufs all receive queues of the stack may hold together, so
 	 * that data waiting for the app never starves the RX ring of the
 	 * pool; half the pool's size (beyond, data is dropped, counted in
 	 * drop_rx_mem, and windows stop opening at 3/4 of it) */
 	uint32_t rx_mbuf_max;
+	/** mbufs all send queues of the stack may hold together; 3/8 of the
+	 * pool's size. Beyond it ife_tcp_send_space() says 0, writes answer
+	 * IFE_AGAIN (counted in tx_mem_wait) and the connections waiting get
+	 * WRITABLE once the send queues are back under 3/4 of it: no peer can
+	 * make the stack spend the mbufs its RX ring and ACKs need. */
+	uint32_t tx_mbuf_max;
 	/* timers, milliseconds */
 	uint32_t rto_min_ms;   /**< 200 */
 	uint32_t rto_max_ms;   /**< 60000 (RFC 6298 2.5) */
@@ -204,6 +213,9 @@ struct ife_tcp_stats {
 	uint64_t
 		sack_retrans_segs; /**< retransmitted by NextSeg (in retrans) */
 	uint64_t sack_reneging;	   /**< SACKed data later not acked */
+	/* memory */
+	uint64_t tx_mem_wait; /**< writes refused: tx_mbuf_max reached */
+	uint64_t tx_mem_wake; /**< WRITABLE raised when it freed again */
 };
 
 /**
@@ -236,7 +248,7 @@ struct ife_tcp_stats {
 	X(challenge_acks) X(challenge_acks_limited) X(pmtu_updates) \
 	X(sack_blocks_rx) X(sack_blocks_bad) X(sack_dsack_rx) \
 	X(sack_recovery) X(sack_rto_recovery) X(sack_retrans_segs) \
-	X(sack_reneging)
+	X(sack_reneging) X(tx_mem_wait) X(tx_mem_wake)
 // clang-format on
 
 /** States of RFC 9293 section 3.3.2. */
@@ -360,6 +372,16 @@ void ife_tcp_conn_info(const struct ife_tcp_stack *st,
  */
 int ife_tcp_recv(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		 struct rte_mbuf **m_r, uint64_t now);
+
+/**
+ * As ife_tcp_recv(), but take whole mbufs of the receive queue only while
+ * they add up to at most @p max bytes (always at least one mbuf when data
+ * is queued): what is left stays in the queue, counted in the window. An
+ * application that forwards what it reads (echo, a proxy) asks for
+ * ife_tcp_send_space() bytes, so data never waits in its own hands.
+ */
+int ife_tcp_recv_max(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+		     struct rte_mbuf **m_r, uint32_t max, uint64_t now);
 
 /** Bytes ife_tcp_send/ife_tcp_write would accept now. */
 uint32_t ife_tcp_send_space(const struct ife_tcp_stack *st,

@@ -55,30 +55,75 @@ int
 ife_tcp_recv(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	     struct rte_mbuf **m_r, uint64_t now)
 {
+	return ife_tcp_recv_max(st, c, m_r, UINT32_MAX, now);
+}
+
+/* Detach the first mbufs of the receive queue, @p max bytes at most but at
+ * least one mbuf, as a chain of its own. */
+static struct rte_mbuf *
+rcvq_take(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t max)
+{
+	struct rte_mbuf *m = c->rcvq_head;
+	struct rte_mbuf *last = m;
+	uint32_t len = m->data_len;
+	uint16_t segs = 1;
+	if (m->pkt_len > max)
+		while (last->next != NULL &&
+		       len + last->next->data_len <= max) {
+			last = last->next;
+			len += last->data_len;
+			segs++;
+		}
+	struct rte_mbuf *rest = last->next;
+	if (m->pkt_len <= max || rest == NULL) {
+		c->rcvq_head = c->rcvq_tail = NULL;
+		st->rx_held -= m->nb_segs;
+		return m;
+	}
+	last->next = NULL;
+	rest->pkt_len = m->pkt_len - len;
+	rest->nb_segs = (uint16_t)(m->nb_segs - segs);
+	m->pkt_len = len;
+	m->nb_segs = segs;
+	c->rcvq_head = rest;
+	st->rx_held -= segs;
+	return m;
+}
+
+int
+ife_tcp_recv_max(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+		 struct rte_mbuf **m_r, uint32_t max, uint64_t now)
+{
 	tcp_set_clock(st, now);
 	*m_r = NULL;
 	if (c->rcvq_head == NULL)
 		return (c->flags & TF_PEER_FIN) ? -EPIPE : 0;
-	struct rte_mbuf *m = c->rcvq_head;
-	c->rcvq_head = c->rcvq_tail = NULL;
-	st->rx_held -= m->nb_segs;
+	struct rte_mbuf *m = rcvq_take(st, c, max);
 	*m_r = m;
-	/* Window update when it opens by 2 MSS or half the buffer
-	 * (RFC 9293 3.8.6.2.2), or from zero. */
+	/* A pure window update only when the peer is (nearly) blocked, the
+	 * window below one MSS, or when reading at least doubles it (as
+	 * Linux's tcp_cleanup_rbuf); a smaller opening rides on the next
+	 * ACK or data segment. The increase itself is never less than
+	 * RFC 9293 3.8.6.2.2's min(MSS, RCV.BUFF/2) (tcp_adv_window). */
 	uint32_t adv =
 		SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t can = tcp_rcv_window(st, c);
 	if (!(c->flags & TF_PEER_FIN) && can > adv &&
-	    (adv == 0 || can - adv >= 2u * c->mss ||
-	     can - adv >= st->p.rcv_buf / 2) &&
+	    can - adv >= tcp_min32(c->mss, st->p.rcv_buf / 2) &&
+	    (adv < c->mss || can / 2 >= adv) &&
 	    (c->state == IFE_TCP_ESTABLISHED ||
 	     c->state == IFE_TCP_FIN_WAIT_1 ||
 	     c->state == IFE_TCP_FIN_WAIT_2)) {
 		c->flags |= TF_ACKNOW;
-		tcp_output(st, c);
-		if (c->flags & TF_ACKNOW)
-			tcp_send_ack(st, c);
-		tcp_timer_update(st, c);
+		/* Inside an event callback for this connection the ACK
+		 * waits for the end of the callback, so that the answer the
+		 * application writes next carries it (tcp_events_flush). */
+		if (st->busy != c) {
+			tcp_output(st, c);
+			if (c->flags & TF_ACKNOW)
+				tcp_send_ack(st, c);
+			tcp_timer_update(st, c);
+		}
 	}
 	return m->pkt_len > INT32_MAX ? INT32_MAX : (int)m->pkt_len;
 }
@@ -103,14 +148,45 @@ can_send(const struct ife_tcp_conn *c)
 uint32_t
 ife_tcp_send_space(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 {
-	if (can_send(c) != 0 || c->sndq_bytes >= st->p.snd_buf)
+	if (can_send(c) != 0 || c->sndq_bytes >= st->p.snd_buf ||
+	    st->tx_held >= st->p.tx_mbuf_max)
 		return 0;
 	return st->p.snd_buf - c->sndq_bytes;
 }
 
+/* The send queues hold all the mbufs they may: @p c waits for WRITABLE,
+ * which ife_tcp_timers raises when they have drained (tcp_txwait_wake). */
 static void
-sndq_link(struct ife_tcp_conn *c, struct rte_mbuf *seg)
+tx_mem_wait(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
+	st->stats.tx_mem_wait++;
+	c->flags |= TF_WANT_WRITE;
+	if (c->flags & TF_TX_WAIT)
+		return;
+	if (st->txwait_n == st->nconns) {
+		/* Full of entries of connections that have gone since:
+		 * keep the live ones (each is in the list once). */
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < st->txwait_n; i++) {
+			struct ife_tcp_conn *w = &st->conns[st->txwait[i]];
+			if (w->flags & TF_TX_WAIT) {
+				w->flags &= ~(uint32_t)TF_TX_WAIT;
+				st->txwait[k++] = st->txwait[i];
+			}
+		}
+		for (uint32_t i = 0; i < k; i++)
+			st->conns[st->txwait[i]].flags |= TF_TX_WAIT;
+		st->txwait_n = k;
+	}
+	c->flags |= TF_TX_WAIT;
+	st->txwait[st->txwait_n++] = (uint32_t)(c - st->conns);
+}
+
+static void
+sndq_link(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
+	  struct rte_mbuf *seg)
+{
+	st->tx_held++;
 	seg->next = NULL;
 	tcp_sack_marks_clear(seg); /* may hold an RX hash or our seq */
 	if (c->sndq_tail)
@@ -146,6 +222,10 @@ ife_tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		c->flags |= TF_WANT_WRITE;
 		return IFE_AGAIN;
 	}
+	if (st->tx_held + m->nb_segs > st->p.tx_mbuf_max) {
+		tx_mem_wait(st, c);
+		return IFE_AGAIN;
+	}
 	for (struct rte_mbuf *s = m, *next; s != NULL; s = next) {
 		next = s->next;
 		if (s->data_len == 0) {
@@ -153,7 +233,7 @@ ife_tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 			rte_pktmbuf_free_seg(s);
 			continue;
 		}
-		sndq_link(c, s);
+		sndq_link(st, c, s);
 	}
 	c->sndq_bytes += (uint32_t)len;
 	after_write(st, c);
@@ -172,6 +252,8 @@ ife_tcp_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c, const void *buf,
 	tcp_set_clock(st, now);
 	uint32_t space = ife_tcp_send_space(st, c);
 	if (space == 0) {
+		if (c->sndq_bytes < st->p.snd_buf)
+			tx_mem_wait(st, c);
 		c->flags |= TF_WANT_WRITE;
 		return IFE_AGAIN;
 	}
@@ -197,6 +279,10 @@ ife_tcp_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c, const void *buf,
 		}
 	}
 	while (done < want) {
+		if (st->tx_held >= st->p.tx_mbuf_max) {
+			tx_mem_wait(st, c);
+			break;
+		}
 		struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
 		if (m == NULL)
 			break;
@@ -207,7 +293,7 @@ ife_tcp_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c, const void *buf,
 		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + done, n);
 		m->data_len = (uint16_t)n;
 		m->pkt_len = n;
-		sndq_link(c, m);
+		sndq_link(st, c, m);
 		done += n;
 	}
 	c->sndq_bytes += (uint32_t)done;

@@ -45,7 +45,9 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	DEF(mtu, 1500);
 	DEF(rcv_buf, 262144);
 	DEF(snd_buf, 262144);
-	DEF(rcvq_max_segs, 512);
+	/* Enough mbufs for the whole window in segments of 1 KiB. */
+	DEF(rcvq_max_segs,
+	    (uint16_t)tcp_min32(32768, tcp_max32(512, p.rcv_buf / 1024)));
 	DEF(ooo_max_segs, 64);
 	DEF(rto_min_ms, 200);
 	DEF(rto_max_ms, 60000);
@@ -70,6 +72,8 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 		return -EINVAL;
 	if (p.rx_mbuf_max == 0)
 		p.rx_mbuf_max = p.mp->size / 2 ? p.mp->size / 2 : 1;
+	if (p.tx_mbuf_max == 0)
+		p.tx_mbuf_max = tcp_max32(p.mp->size / 8 * 3, 1);
 	uint32_t room = rte_pktmbuf_data_room_size(p.mp);
 	if (room < RTE_PKTMBUF_HEADROOM + 60 + 536)
 		return -EINVAL;
@@ -104,7 +108,10 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	uint32_t nb = pow2_at_least(st->nconns);
 	st->buckets = rte_malloc_socket("ife_tcp_hash", nb * sizeof(uint32_t),
 					RTE_CACHE_LINE_SIZE, p.socket_id);
-	if (st->conns == NULL || st->buckets == NULL ||
+	st->txwait = rte_malloc_socket("ife_tcp_txwait",
+				       (size_t)st->nconns * sizeof(uint32_t),
+				       RTE_CACHE_LINE_SIZE, p.socket_id);
+	if (st->conns == NULL || st->buckets == NULL || st->txwait == NULL ||
 	    tcp_wheel_init(st) != 0) {
 		ife_tcp_stack_destroy(&st);
 		return -ENOMEM;
@@ -134,6 +141,7 @@ ife_tcp_stack_destroy(struct ife_tcp_stack **stp)
 				tcp_free_queues(st, &st->conns[i]);
 	rte_free(st->conns);
 	rte_free(st->buckets);
+	rte_free(st->txwait);
 	rte_free(st->wheel);
 	rte_free(st);
 	*stp = NULL;
@@ -290,6 +298,14 @@ tcp_events_flush(struct ife_tcp_stack *st)
 		st->busy = c;
 		st->p.event(st->p.app, c, c->ctx, bits);
 		st->busy = prev;
+		/* An ACK the callback owed (a window update on read) goes
+		 * now, with whatever the application wrote. */
+		if ((c->flags & TF_ACKNOW) && c->state != IFE_TCP_CLOSED) {
+			tcp_output(st, c);
+			if (c->flags & TF_ACKNOW)
+				tcp_send_ack(st, c);
+			tcp_timer_update(st, c);
+		}
 	}
 	if (bits & IFE_TCP_EV_FINAL)
 		c->flags |= TF_APP_CLOSED;

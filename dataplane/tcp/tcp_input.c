@@ -87,6 +87,8 @@ tcp_free_queues(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		st->rx_held -= c->rcvq_head->nb_segs;
 	for (struct rte_mbuf *p = c->ooo_head; p != NULL; p = pkt_last(p)->next)
 		st->rx_held -= p->nb_segs;
+	for (struct rte_mbuf *p = c->sndq_head; p != NULL; p = p->next)
+		st->tx_held--;
 	rte_pktmbuf_free(c->sndq_head); /* NULL-safe; walks ->next */
 	rte_pktmbuf_free(c->rcvq_head);
 	rte_pktmbuf_free(c->ooo_head);
@@ -97,7 +99,8 @@ tcp_free_queues(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	c->ooo_head = NULL;
 	c->sndq_bytes = 0;
 	c->ooo_segs = 0;
-	c->flags &= ~(uint32_t)(TF_SACKED | TF_SACK_RXT | TF_RTO_LOSS);
+	c->flags &=
+		~(uint32_t)(TF_SACKED | TF_SACK_RXT | TF_RTO_LOSS | TF_TX_WAIT);
 }
 
 /* ---- options (RFC 9293 3.1, 3.2) -------------------------------------- */
@@ -342,7 +345,7 @@ tcp_sack_retransmit_first(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 }
 
 static void
-sndq_trim(struct ife_tcp_conn *c, uint32_t n)
+sndq_trim(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t n)
 {
 	uint32_t total = n;
 	c->sndq_bytes -= n;
@@ -355,6 +358,7 @@ sndq_trim(struct ife_tcp_conn *c, uint32_t n)
 			if (c->snd_cur == h)
 				c->snd_cur = NULL;
 			rte_pktmbuf_free_seg(h);
+			st->tx_held--;
 		} else {
 			h->data_off = (uint16_t)(h->data_off + n);
 			h->data_len = (uint16_t)(h->data_len - n);
@@ -393,7 +397,7 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	 * stalls (25 s RTOs after 10% loss in the lab). Karn's rule for
 	 * timestamps: no sample until the recovery point is passed. */
 	bool rtt_ok = !SEQ_LT(c->snd_una, c->recover);
-	sndq_trim(c, tcp_min32(acked, c->sndq_bytes));
+	sndq_trim(st, c, tcp_min32(acked, c->sndq_bytes));
 	c->snd_una = s->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
@@ -884,6 +888,12 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 			tcp_event(st, c, IFE_TCP_EV_PEER_CLOSED);
 		}
 	}
+	/* The application answers first (its data, or its FIN, carries the
+	 * ACK this segment owes), then whatever is still owed goes. */
+	if (st->ev_conn == c)
+		tcp_events_flush(st);
+	if (c->state == IFE_TCP_CLOSED)
+		return;
 	tcp_output(st, c);
 	if (c->flags & TF_ACKNOW)
 		tcp_send_ack(st, c);

@@ -51,6 +51,10 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 	if (segs >= st->p.rcvq_max_segs ||
 	    st->rx_held >= st->p.rx_mbuf_max / 4 * 3)
 		space = 0; /* do not open the window further */
+	/* Never more than the mbufs left to the queue hold in full-sized
+	 * segments: a peer that fills the window is never dropped for it. */
+	else if (c->mss > 0 && space / c->mss >= st->p.rcvq_max_segs - segs)
+		space = (uint32_t)(st->p.rcvq_max_segs - segs) * c->mss;
 	uint32_t maxw = 65535u << c->rcv_wscale;
 	return space > maxw ? maxw : space;
 }

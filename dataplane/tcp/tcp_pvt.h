@@ -73,6 +73,7 @@ enum {
 	TF_SACKED = 1u << 21,	  /* send-queue mbufs carry SACK marks */
 	TF_SACK_RXT = 1u << 22,	  /* RFC 6675 pipe/NextSeg drive output */
 	TF_RTO_LOSS = 1u << 23,	  /* unSACKed data below recover is lost */
+	TF_TX_WAIT = 1u << 24,	  /* in txwait: refused for tx_mbuf_max */
 };
 
 /*
@@ -178,6 +179,10 @@ struct ife_tcp_stack {
 	uint32_t cookie_sent_ms; /* last time a cookie was sent; 0 never */
 	uint32_t tw_count;	 /* connections in TIME_WAIT */
 	uint32_t rx_held; /* mbufs in all receive and out-of-order queues */
+	uint32_t tx_held; /* mbufs in all send queues */
+	/* connections refused for tx_mbuf_max, woken by ife_tcp_timers */
+	uint32_t *txwait;
+	uint32_t txwait_n;
 	uint16_t next_eport;
 	uint8_t rcv_wscale;
 	uint8_t has_cookie;

@@ -287,10 +287,35 @@ tcp_conn_timers(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		tcp_timer_update(st, c);
 }
 
+/* The send queues are back under 3/4 of tx_mbuf_max: WRITABLE to every
+ * connection a write was refused for want of it. */
+static void
+tcp_txwait_wake(struct ife_tcp_stack *st)
+{
+	uint32_t n = st->txwait_n;
+	st->txwait_n = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ife_tcp_conn *c = &st->conns[st->txwait[i]];
+		if (!(c->flags & TF_TX_WAIT))
+			continue; /* gone since */
+		c->flags &= ~(uint32_t)TF_TX_WAIT;
+		if (!(c->flags & TF_WANT_WRITE))
+			continue;
+		c->flags &= ~(uint32_t)TF_WANT_WRITE;
+		st->stats.tx_mem_wake++;
+		st->busy = c;
+		tcp_event(st, c, IFE_TCP_EV_WRITABLE);
+		tcp_finish(st, c);
+	}
+}
+
 void
 ife_tcp_timers(struct ife_tcp_stack *st, uint64_t now)
 {
 	tcp_set_clock(st, now);
+	if (st->txwait_n > 0 &&
+	    st->tx_held <= st->p.tx_mbuf_max - st->p.tx_mbuf_max / 4)
+		tcp_txwait_wake(st);
 	uint32_t target = st->now_ms;
 	if (TS_LEQ(target, st->wheel_tick))
 		return;

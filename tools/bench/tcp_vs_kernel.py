@@ -4,11 +4,24 @@
 the Linux kernel (tools/tcpload/kecho, a single-threaded epoll echo server,
 on 198.18.0.3 on the same veth in ife-srv). Same client (tcpload in ife-cli),
 same load, same run, alternating, --runs times; prints medians and ratios
-as a markdown table, with the CPU seconds each server used.
+as a markdown table, with the CPU each side used.
+
+Placement (--placement):
+  split   (default) the client and the kernel work done for it on CPU 0, the
+          server and the kernel work done for it on CPU 1: tcpload and the
+          kernel server are pinned with taskset, the dataplane's worker is
+          lcore 1 on CPU 1, and RPS steers each veth end's receive
+          processing to its own side's CPU (ife-c0 -> CPU 0, ife-s0 -> CPU 1).
+          Two hosts on one machine: neither side's kernel work is billed to
+          the other's core.
+  shared  no pinning and no RPS, as the kernel schedules it: a veth delivers
+          on the sending CPU, so the client's receive processing runs inside
+          the dataplane worker's sendto() and the kernel server's send().
+Needs 2 CPUs or more.
 
 usage (root, from the repository root, after `ninja -C build`):
   tools/bench/tcp_vs_kernel.py [--build build] [--runs 3] [--tcp-buf N]
-                               [--cc cubic|bbr|reno]
+                               [--cc cubic|bbr|reno] [--placement split|shared]
 """
 import argparse
 import json
@@ -24,12 +37,16 @@ import labkit as L  # noqa: E402
 
 PROFILES = [
     # name, tcpload args, metric, better
-    ("echo 100 x 1 MiB", ["--mode", "echo", "--conns", "100", "--bytes",
-                          str(1 << 20)], "mbit_per_s", "higher"),
-    ("rr 16 conns, 64 B", ["--mode", "rr", "--conns", "16", "--duration",
+    ("echo 100 x 1 MiB (Mbit/s)", ["--mode", "echo", "--conns", "100",
+                                   "--bytes", str(1 << 20)], "mbit_per_s",
+     "higher"),
+    ("echo 100 x 8 MiB (Mbit/s)", ["--mode", "echo", "--conns", "100",
+                                   "--bytes", str(8 << 20)], "mbit_per_s",
+     "higher"),
+    ("rr 16 conns, 64 B (req/s)", ["--mode", "rr", "--conns", "16", "--duration",
                            "5"], "ops_per_s", "higher"),
     ("rr p99 latency (us)", None, "p99", "lower"),
-    ("cps 16 at a time", ["--mode", "cps", "--conns", "16", "--duration",
+    ("cps 16 at a time (conn/s)", ["--mode", "cps", "--conns", "16", "--duration",
                           "5"], "ops_per_s", "higher"),
 ]
 
@@ -44,17 +61,25 @@ def cpu_seconds(pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def child_pid(ns_exec_pid):
-    # `ip netns exec` execs the command, so the pid is the server's own.
-    return ns_exec_pid
+def cpu_busy():
+    """Busy and total jiffies per CPU from /proc/stat (idle+iowait = idle)."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu") and line[3].isdigit():
+                v = [int(x) for x in line.split()[1:]]
+                out[int(line[3:line.index(" ")])] = (sum(v) - v[3] - v[4],
+                                                     sum(v))
+    return out
 
 
 CC = []
+CLIENT_PIN = []
 
 
 def load(tcpload, addr, args):
-    p = L.run([tcpload, "--addr", addr, "--port", "7"] + CC + args, ns=L.CLI_NS,
-              check_rc=False, timeout=300)
+    p = L.run(CLIENT_PIN + [tcpload, "--addr", addr, "--port", "7"] + CC +
+              args, ns=L.CLI_NS, check_rc=False, timeout=300)
     r = json.loads(p.stdout)
     if p.returncode != 0:
         raise L.Failure("tcpload failed: " + p.stdout)
@@ -66,6 +91,7 @@ def run_side(name, start, tcpload, addr):
     try:
         time.sleep(2)
         results, cpu0 = {}, cpu_seconds(proc.pid)
+        busy0 = cpu_busy()
         t0 = time.time()
         for pname, args, metric, _ in PROFILES:
             if args is None:
@@ -77,11 +103,18 @@ def run_side(name, start, tcpload, addr):
                 results["rr p99 latency (us)"] = r["lat_us"]["p99"]
         wall = time.time() - t0
         cpu = cpu_seconds(proc.pid) - cpu0
+        busy1 = cpu_busy()
     finally:
         # never leave a server behind, even when a load failed
         proc.terminate()
         proc.communicate(timeout=20)
     results["server CPU (s) / wall (s)"] = "%.1f / %.1f" % (cpu, wall)
+    # Whole-CPU busy share (process, kernel and softirq time together):
+    # under split placement CPU 1 is the server's side, CPU 0 the client's.
+    results["busy"] = " ".join(
+        "cpu%d %d%%" % (c, round(100.0 * (busy1[c][0] - busy0[c][0]) /
+                                 max(1, busy1[c][1] - busy0[c][1])))
+        for c in sorted(busy1) if c in busy0)
     return results
 
 
@@ -94,9 +127,17 @@ def main():
     ap.add_argument("--cc", default=None,
                     help="the client's kernel congestion control (tcpload "
                          "--cc); default: the namespace's own")
+    ap.add_argument("--placement", choices=("split", "shared"),
+                    default="split", help="where each side's work runs "
+                    "(see the top of this file)")
     a = ap.parse_args()
     if a.cc:
         CC.extend(["--cc", a.cc])
+    split = a.placement == "split"
+    if split:
+        if (os.cpu_count() or 1) < 2:
+            sys.exit("--placement split needs 2 CPUs")
+        CLIENT_PIN.extend(["taskset", "-c", "0"])
     exe = os.path.join(a.build, "dataplane/app/imapfe-dataplane")
     tcpload = os.path.join(a.build, "tools/tcpload/tcpload")
     kecho = os.path.join(a.build, "tools/tcpload/kecho")
@@ -117,7 +158,8 @@ def main():
 
     def start_kernel():
         return subprocess.Popen(
-            ["ip", "netns", "exec", L.SRV_NS, kecho, "--mode", "echo",
+            ["ip", "netns", "exec", L.SRV_NS] +
+            (["taskset", "-c", "1"] if split else []) + [kecho, "--mode", "echo",
              "--port", "7", "--addr", "198.18.0.3", "--duration", "600"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -126,6 +168,13 @@ def main():
         L.lab("up")
         L.run(["ip", "addr", "add", "198.18.0.3/24", "dev", "ife-s0"],
               ns=L.SRV_NS)
+        if split:
+            # RPS: receive processing on the receiving side's own CPU
+            # (masks: CPU 0 = 1, CPU 1 = 2).
+            for ns, dev, mask in ((L.CLI_NS, "ife-c0", "1"),
+                                  (L.SRV_NS, "ife-s0", "2")):
+                L.run(["sh", "-c", "echo %s > /sys/class/net/%s/queues/"
+                       "rx-0/rps_cpus" % (mask, dev)], ns=ns)
         for i in range(a.runs):
             runs["imapfe"].append(run_side("imapfe", start_ours, tcpload,
                                            L.SRV_IP))
@@ -135,6 +184,7 @@ def main():
     finally:
         L.lab("down")
 
+    print("placement: %s" % a.placement)
     print("| profile | imapfe (median) | Linux kernel (median) | ratio | better |")
     print("|---|---|---|---|---|")
     for pname, _, _, better in PROFILES:
@@ -146,6 +196,9 @@ def main():
     print("| server CPU (s) / wall (s), each run | %s | %s | | lower |" % (
         ", ".join(r["server CPU (s) / wall (s)"] for r in runs["imapfe"]),
         ", ".join(r["server CPU (s) / wall (s)"] for r in runs["kernel"])))
+    print("| CPU busy over the profiles, each run | %s | %s | | |" % (
+        ", ".join(r["busy"] for r in runs["imapfe"]),
+        ", ".join(r["busy"] for r in runs["kernel"])))
 
 
 if __name__ == "__main__":
