@@ -103,6 +103,31 @@ def scenario_echo():
                    if k.startswith("tcp_") and v})
 
 
+def scenario_memory():
+    """Buffers far beyond the pool: 1 MiB windows and send queues for every
+    connection over 16383 mbufs. The stack's budgets (rx_mbuf_max,
+    tx_mbuf_max) keep mbufs for the RX ring and the ACKs, so every echo
+    still completes (before them the pool ran dry and flows hung)."""
+    dp = dataplane(["--mbufs", "16383", "--tcp-rcvbuf", "1048576",
+                    "--tcp-sndbuf", "1048576"])
+    try:
+        n = scaled(100)
+        echo(L.SRV_IP, n)
+        c = settle(dp)
+    finally:
+        rc, final = dp.stop()
+    L.check(c.get("tcp_conns_now") == 0, "no connection left behind")
+    L.check(final["svc_finished"] == n and
+            final["svc_bytes_echoed"] == n * MIB,
+            "%d finished, every byte echoed" % n)
+    L.check(final["tcp_tx_mem_wait"] > 0,
+            "the send-queue budget was reached (tcp_tx_mem_wait=%d, "
+            "tcp_tx_mem_wake=%d)" % (final["tcp_tx_mem_wait"],
+                                     final["tcp_tx_mem_wake"]))
+    print("tcp:", {k: v for k, v in final.items()
+                   if k.startswith("tcp_") and v})
+
+
 def scenario_services():
     dp = dataplane()
     try:
@@ -290,7 +315,7 @@ def scenario_multiqueue():
 SCENARIOS = {"echo": scenario_echo, "services": scenario_services,
              "synflood": scenario_synflood, "ipv6": scenario_ipv6,
              "loss": scenario_loss, "faults": scenario_faults,
-             "multiqueue": scenario_multiqueue}
+             "multiqueue": scenario_multiqueue, "memory": scenario_memory}
 if SCENARIO not in SCENARIOS:
     print("FAIL: unknown scenario " + SCENARIO)
     sys.exit(1)
