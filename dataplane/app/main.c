@@ -332,6 +332,8 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 	return 0;
 }
 
+#define POOL_CACHE 256u /* mbufs cached per lcore by the pool */
+
 /* One TCP stack per worker, all memory taken now; services listen on it. */
 static int
 tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
@@ -362,6 +364,17 @@ tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	p.socket_id = rte_eth_dev_socket_id(port);
 	p.cc = strcmp(cfg->tcp_cc, "cubic") == 0 ? IFE_TCP_CC_CUBIC
 						 : IFE_TCP_CC_NEWRENO;
+	/* The workers share one pool: what the rings and the per-lcore
+	 * caches hold is set aside, each stack gets an equal share of the
+	 * rest, and of its share the receive queues may hold 1/2 and the
+	 * send queues 3/8 (the last 1/8: output segments on their way to
+	 * the NIC, what a service holds between a read and a write). */
+	uint64_t ring = (uint64_t)cfg->rx_desc + cfg->tx_desc +
+			2u * cfg->burst + POOL_CACHE * 3 / 2; /* cache max */
+	uint64_t reserve = ring * nw + 512;
+	uint64_t share = cfg->mbufs > reserve ? (cfg->mbufs - reserve) / nw : 0;
+	p.rx_mbuf_max = (uint32_t)(share / 2 > 16 ? share / 2 : 16);
+	p.tx_mbuf_max = (uint32_t)(share / 8 * 3 > 16 ? share / 8 * 3 : 16);
 	uint16_t mtu = 1500;
 	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu >= 576)
 		p.mtu = mtu;
@@ -533,8 +546,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	struct rte_mempool *pool = rte_pktmbuf_pool_create(
-		"ife_mbufs", cfg.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		rte_eth_dev_socket_id(port));
+		"ife_mbufs", cfg.mbufs, POOL_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(port));
 	if (pool == NULL) {
 		fprintf(stderr,
 			"imapfe-dataplane: cannot create a pool of %u mbufs: "
