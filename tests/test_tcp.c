@@ -384,16 +384,17 @@ lookup(struct fx *f, uint16_t sport)
 
 #define ISS_PEER 1000000u
 
-/* Three-way handshake with the given options; returns our ISS+1. */
+/* Three-way handshake from peer port @p sport with the given options;
+ * returns our ISS+1. */
 static uint32_t
-handshake(struct fx *f, const struct inopt *io)
+handshake_port(struct fx *f, uint16_t sport, const struct inopt *io)
 {
 	struct seg s;
-	inj(f, TH_SYN, ISS_PEER, 0, 65535, io, NULL, 0);
+	inj_port(f, sport, TH_SYN, ISS_PEER, 0, 65535, io, NULL, 0);
 	assert_int_equal(pop(f, &s), 1);
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, ISS_PEER + 1);
-	struct ife_tcp_conn *c = lookup(f, PEER_PORT);
+	struct ife_tcp_conn *c = lookup(f, sport);
 	assert_non_null(c);
 	assert_int_equal(state_of(f, c), IFE_TCP_SYN_RCVD);
 	struct inopt a = {0};
@@ -403,7 +404,7 @@ handshake(struct fx *f, const struct inopt *io)
 		a.tsval = io->tsval + 1;
 		a.tsecr = s.o.tsval;
 	}
-	inj(f, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, &a, NULL, 0);
+	inj_port(f, sport, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, &a, NULL, 0);
 	assert_ptr_equal(f->conn, c);
 	assert_int_equal(state_of(f, c), IFE_TCP_ESTABLISHED);
 	assert_true(evbits(f) & IFE_TCP_EV_ACCEPTED);
@@ -412,22 +413,13 @@ handshake(struct fx *f, const struct inopt *io)
 	return s.seq + 1;
 }
 
-static const struct inopt NOOPT = {.ws = 0xff};
-
-/* Accept a second connection from @p sport (no options); its peer ISS is
- * ISS_PEER and it acks our ISS+1, returned. */
 static uint32_t
-handshake_port(struct fx *f, uint16_t sport)
+handshake(struct fx *f, const struct inopt *io)
 {
-	struct seg s;
-	inj_port(f, sport, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
-	assert_int_equal(pop(f, &s), 1);
-	assert_int_equal(s.flags, TH_SYN | TH_ACK);
-	inj_port(f, sport, TH_ACK, ISS_PEER + 1, s.seq + 1, 65535, &NOOPT, NULL,
-		 0);
-	assert_int_equal(state_of(f, lookup(f, sport)), IFE_TCP_ESTABLISHED);
-	return s.seq + 1;
+	return handshake_port(f, PEER_PORT, io);
 }
+
+static const struct inopt NOOPT = {.ws = 0xff};
 
 /* ---- tests ------------------------------------------------------------- */
 
@@ -606,7 +598,7 @@ test_tcp_tx_mbuf_budget_across_connections(void **state)
 	fx_start(f);
 	uint32_t a_iss = handshake(f, &NOOPT);
 	struct ife_tcp_conn *a = f->conn;
-	handshake_port(f, PEER_PORT + 1);
+	handshake_port(f, PEER_PORT + 1, &NOOPT);
 	struct ife_tcp_conn *b = f->conn;
 	assert_ptr_not_equal(a, b);
 	int n = ife_tcp_write(f->st, a, buf, sizeof(buf), f->now);

@@ -115,15 +115,12 @@ ife_tcp_recv_max(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	     c->state == IFE_TCP_FIN_WAIT_1 ||
 	     c->state == IFE_TCP_FIN_WAIT_2)) {
 		c->flags |= TF_ACKNOW;
-		/* Inside an event callback for this connection the ACK
-		 * waits for the end of the callback, so that the answer the
-		 * application writes next carries it (tcp_events_flush). */
-		if (st->busy != c) {
-			tcp_output(st, c);
-			if (c->flags & TF_ACKNOW)
-				tcp_send_ack(st, c);
-			tcp_timer_update(st, c);
-		}
+		/* While this connection is being processed (its event
+		 * callback) the ACK waits for the end of the processing, so
+		 * that the answer the application writes next carries it
+		 * (tcp_events_flush, tcp_finish). */
+		if (st->busy != c)
+			tcp_output_ack(st, c);
 	}
 	return m->pkt_len > INT32_MAX ? INT32_MAX : (int)m->pkt_len;
 }

@@ -299,13 +299,12 @@ tcp_events_flush(struct ife_tcp_stack *st)
 		st->p.event(st->p.app, c, c->ctx, bits);
 		st->busy = prev;
 		/* An ACK the callback owed (a window update on read) goes
-		 * now, with whatever the application wrote. */
-		if ((c->flags & TF_ACKNOW) && c->state != IFE_TCP_CLOSED) {
-			tcp_output(st, c);
-			if (c->flags & TF_ACKNOW)
-				tcp_send_ack(st, c);
-			tcp_timer_update(st, c);
-		}
+		 * now, with what the application wrote, unless this flush
+		 * is part of the connection's own processing: its end
+		 * (tcp_sync_input, tcp_finish) sends it, once. */
+		if (prev != c && (c->flags & TF_ACKNOW) &&
+		    c->state != IFE_TCP_CLOSED)
+			tcp_output_ack(st, c);
 	}
 	if (bits & IFE_TCP_EV_FINAL)
 		c->flags |= TF_APP_CLOSED;
@@ -368,12 +367,17 @@ tcp_conn_drop(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		tcp_conn_release(st, c);
 }
 
-/* End of processing of @p c: deliver its events, then free it if it died. */
+/* End of processing of @p c: deliver its events, send an ACK they left
+ * owed, then free it if it died. */
 void
 tcp_finish(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
 	if (st->ev_conn != NULL)
 		tcp_events_flush(st);
+	/* An ACK deferred by a read in the callback (timer or wake-up
+	 * path: segment input has already sent its own). */
+	if (c != NULL && (c->flags & TF_ACKNOW) && c->state != IFE_TCP_CLOSED)
+		tcp_output_ack(st, c);
 	st->busy = NULL;
 	if (c != NULL && c->state == IFE_TCP_CLOSED && !(c->flags & TF_FREED))
 		tcp_conn_release(st, c);

@@ -894,10 +894,7 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		tcp_events_flush(st);
 	if (c->state == IFE_TCP_CLOSED)
 		return;
-	tcp_output(st, c);
-	if (c->flags & TF_ACKNOW)
-		tcp_send_ack(st, c);
-	tcp_timer_update(st, c);
+	tcp_output_ack(st, c);
 }
 
 /* ---- entry point ------------------------------------------------------- */

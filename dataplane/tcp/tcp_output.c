@@ -364,6 +364,15 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 }
 
 void
+tcp_output_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	tcp_output(st, c);
+	if (c->flags & TF_ACKNOW)
+		tcp_send_ack(st, c);
+	tcp_timer_update(st, c);
+}
+
+void
 tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
 	/* A pure ACK carries SND.MAX, not SND.NXT (as BSD does): after a

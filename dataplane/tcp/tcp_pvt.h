@@ -293,6 +293,9 @@ int tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 int tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 		 uint32_t len, uint8_t flags);
 void tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
+/* Send what the windows allow, then a pure ACK if one is still owed, and
+ * rearm the timers: the end of every processing of @p c. */
+void tcp_output_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_challenge_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
