@@ -622,6 +622,45 @@ test_tcp_tx_mbuf_budget_across_connections(void **state)
 	assert_true(ife_tcp_write(f->st, b, buf, 100, f->now) > 0);
 }
 
+/* A chain of no more than ife_tcp_send_space() bytes is taken whole, even
+ * when its mbufs carry the stack past tx_mbuf_max: refused, it would wait
+ * in the application's hands outside every budget (an echo of 1000 flows
+ * emptied the pool that way). The overshoot closes the budget for all. */
+static void
+test_tcp_send_chain_within_space_is_taken(void **state)
+{
+	struct fx *f = *state;
+	f->p.tx_mbuf_max = 4;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *a = f->conn;
+	handshake_port(f, PEER_PORT + 1, &NOOPT);
+	struct ife_tcp_conn *b = f->conn;
+	assert_true(ife_tcp_send_space(f->st, a) >= 800);
+	struct rte_mbuf *head = NULL, *tail = NULL;
+	for (int i = 0; i < 8; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		assert_non_null(m);
+		assert_non_null(rte_pktmbuf_append(m, 100));
+		if (head == NULL) {
+			head = tail = m;
+		} else {
+			tail->next = m;
+			tail = m;
+			head->nb_segs++;
+			head->pkt_len += 100;
+		}
+	}
+	assert_int_equal(ife_tcp_send(f->st, a, head, f->now), 800);
+	assert_int_equal(f->st->tx_held, 8);
+	assert_int_equal(ife_tcp_send_space(f->st, a), 0);
+	assert_int_equal(ife_tcp_send_space(f->st, b), 0);
+	struct rte_mbuf *one = rte_pktmbuf_alloc(mp);
+	assert_non_null(rte_pktmbuf_append(one, 10));
+	assert_int_equal(ife_tcp_send(f->st, b, one, f->now), IFE_AGAIN);
+	rte_pktmbuf_free(one);
+}
+
 static void
 test_tcp_conn_size(void **state)
 {
@@ -3004,6 +3043,7 @@ main(void)
 		T(test_tcp_recv_max_whole_mbufs),
 		T(test_tcp_window_fits_the_queue_mbufs),
 		T(test_tcp_tx_mbuf_budget_across_connections),
+		T(test_tcp_send_chain_within_space_is_taken),
 		T(test_tcp_sack_rto_during_recovery),
 		T(test_tcp_sack_not_negotiated_newreno),
 		T(test_tcp_sack_marks_in_mbufs),

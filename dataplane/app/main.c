@@ -130,7 +130,8 @@ static const struct {
 };
 
 static void
-write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw, uint16_t port)
+write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw, uint16_t port,
+	    const struct rte_mempool *pool)
 {
 	fprintf(f, "{\"workers\": %u, \"counters\": {", nw);
 	/* The PMD's own counters: what the NIC (or the kernel socket under
@@ -209,12 +210,24 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw, uint16_t port)
 			(unsigned long long)v[2], dir_name[d],
 			(unsigned long long)v[3]);
 	}
-	uint64_t conns = 0;
+	uint64_t conns = 0, rx_held = 0, tx_held = 0;
 	for (unsigned i = 0; i < nw; i++)
-		if (w[i].tcp != NULL)
+		if (w[i].tcp != NULL) {
+			uint32_t rx, tx;
 			conns += ife_tcp_conn_count(w[i].tcp);
-	fprintf(f, ", \"tcp_conns_now\": %llu}, \"per_worker\": [",
-		(unsigned long long)conns);
+			ife_tcp_mbufs_held(w[i].tcp, &rx, &tx);
+			rx_held += rx;
+			tx_held += tx;
+		}
+	/* Gauges: connections, the mbufs the TCP queues hold and the
+	 * mbufs left in the pool (its ring plus the lcore caches). */
+	fprintf(f,
+		", \"tcp_conns_now\": %llu, \"tcp_rx_mbufs_now\": %llu, "
+		"\"tcp_tx_mbufs_now\": %llu, \"mbufs_free_now\": %u}, "
+		"\"per_worker\": [",
+		(unsigned long long)conns, (unsigned long long)rx_held,
+		(unsigned long long)tx_held,
+		pool ? rte_mempool_avail_count(pool) : 0);
 	for (unsigned i = 0; i < nw; i++) {
 		const struct ife_tcp_stats *ts =
 			w[i].tcp ? ife_tcp_stats(w[i].tcp) : NULL;
@@ -235,10 +248,10 @@ write_stats(FILE *f, struct ife_dp_worker *w, unsigned nw, uint16_t port)
 
 static void
 dump_stats(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
-	   unsigned nw, uint16_t port)
+	   unsigned nw, uint16_t port, const struct rte_mempool *pool)
 {
 	if (cfg->stats_file[0] == '\0') {
-		write_stats(stdout, w, nw, port);
+		write_stats(stdout, w, nw, port, pool);
 		fflush(stdout);
 		return;
 	}
@@ -251,7 +264,7 @@ dump_stats(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 			strerror(errno));
 		return;
 	}
-	write_stats(f, w, nw, port);
+	write_stats(f, w, nw, port, pool);
 	if (fclose(f) == 0)
 		rename(tmp, cfg->stats_file);
 }
@@ -655,14 +668,14 @@ main(int argc, char **argv)
 			uint64_t now = rte_get_tsc_cycles();
 			if (cfg.stats_file[0] &&
 			    now - last >= rte_get_tsc_hz()) {
-				dump_stats(&cfg, workers, nw, port);
+				dump_stats(&cfg, workers, nw, port, pool);
 				last = now;
 			}
 		}
 		rte_eal_mp_wait_lcore();
 	}
 	fprintf(stderr, "imapfe-dataplane: shutting down\n");
-	dump_stats(&cfg, workers, nw, port);
+	dump_stats(&cfg, workers, nw, port, pool);
 	rc = 0;
 out:
 	if (workers != NULL) {

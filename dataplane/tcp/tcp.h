@@ -299,6 +299,12 @@ const struct ife_tcp_stats *ife_tcp_stats(const struct ife_tcp_stack *st);
 /** Connections in use (every state that holds a TCB). */
 uint32_t ife_tcp_conn_count(const struct ife_tcp_stack *st);
 
+/** Mbufs the stack holds now: in receive and out-of-order queues (@p rx,
+ * against ife_tcp_params.rx_mbuf_max) and in send queues (@p tx, against
+ * tx_mbuf_max). Safe to read from another thread (a gauge, may be stale). */
+void ife_tcp_mbufs_held(const struct ife_tcp_stack *st, uint32_t *rx,
+			uint32_t *tx);
+
 /**
  * Listen on a local port (any local address, both families).
  * @param backlog maximum SYN_RCVD connections; beyond it SYN cookies answer.
@@ -383,7 +389,10 @@ int ife_tcp_recv(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 int ife_tcp_recv_max(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		     struct rte_mbuf **m_r, uint32_t max, uint64_t now);
 
-/** Bytes ife_tcp_send/ife_tcp_write would accept now. */
+/** Bytes ife_tcp_send/ife_tcp_write would accept now. A chain of at most
+ * this many bytes is accepted whole by ife_tcp_send, whatever its number
+ * of mbufs (the stack's mbuf budget may be overshot by that one chain;
+ * send_space is 0 until the send queues drain below it again). */
 uint32_t ife_tcp_send_space(const struct ife_tcp_stack *st,
 			    const struct ife_tcp_conn *c);
 

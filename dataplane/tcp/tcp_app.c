@@ -219,7 +219,14 @@ ife_tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		c->flags |= TF_WANT_WRITE;
 		return IFE_AGAIN;
 	}
-	if (st->tx_held + m->nb_segs > st->p.tx_mbuf_max) {
+	/* The budget gates what may start to be queued, as in
+	 * ife_tcp_send_space(): a chain that fits the bytes is taken whole
+	 * even when it carries tx_held past tx_mbuf_max. Its mbufs exist
+	 * already; refused, they would wait in the application's hands,
+	 * counted in no budget, while it read more (an echo of 1000 flows
+	 * emptied a 131071-mbuf pool that way, and with no mbuf left for
+	 * RX, nothing could ever free one). The next send_space is 0. */
+	if (st->tx_held >= st->p.tx_mbuf_max) {
 		tx_mem_wait(st, c);
 		return IFE_AGAIN;
 	}

@@ -159,6 +159,13 @@ ife_tcp_conn_count(const struct ife_tcp_stack *st)
 	return st->used;
 }
 
+void
+ife_tcp_mbufs_held(const struct ife_tcp_stack *st, uint32_t *rx, uint32_t *tx)
+{
+	*rx = __atomic_load_n(&st->rx_held, __ATOMIC_RELAXED);
+	*tx = __atomic_load_n(&st->tx_held, __ATOMIC_RELAXED);
+}
+
 /* ---- listeners --------------------------------------------------------- */
 
 int

@@ -51,10 +51,24 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 	if (segs >= st->p.rcvq_max_segs ||
 	    st->rx_held >= st->p.rx_mbuf_max / 4 * 3)
 		space = 0; /* do not open the window further */
-	/* Never more than the mbufs left to the queue hold in full-sized
-	 * segments: a peer that fills the window is never dropped for it. */
-	else if (c->mss > 0 && space / c->mss >= st->p.rcvq_max_segs - segs)
-		space = (uint32_t)(st->p.rcvq_max_segs - segs) * c->mss;
+	else if (c->mss > 0) {
+		/* Never more than the mbufs left to the queue hold in
+		 * full-sized segments (a peer that fills the window is never
+		 * dropped for it), nor more than this connection's fair share
+		 * of the stack's free receive budget: 1000 flows with 256 KiB
+		 * windows would otherwise promise three times the budget, and
+		 * what arrives past it is dropped (drop_rx_mem) and retried
+		 * with backoff. At least 2 segments, so each flow moves. */
+		uint32_t left = st->p.rcvq_max_segs - segs;
+		uint32_t fair = (st->p.rx_mbuf_max - st->rx_held) /
+				(st->used ? st->used : 1);
+		if (fair < 2)
+			fair = 2;
+		if (left > fair)
+			left = fair;
+		if (space / c->mss >= left)
+			space = left * c->mss;
+	}
 	uint32_t maxw = 65535u << c->rcv_wscale;
 	return space > maxw ? maxw : space;
 }

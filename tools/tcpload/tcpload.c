@@ -342,6 +342,11 @@ finish_conn(struct run *r, struct conn *c, bool ok)
 	if (ok) {
 		r->completed++;
 		r->last_progress = now_ns();
+		/* Bulk modes: the latency sample is the connection's whole
+		 * life, connect to EOF (rr and cps sample per exchange). */
+		if (r->o->mode == M_ECHO || r->o->mode == M_DISCARD ||
+		    r->o->mode == M_SOURCE)
+			sample(r->last_progress - c->t_start);
 	}
 	close(c->fd);
 	c->fd = -1;
