@@ -67,6 +67,10 @@ test_dp_config_bad_arguments_rejected(void **state)
 		{{"x", "--mbufs", "99999999999999999999"}, 3, "not a non-neg"},
 		{{"x", "--huge", "maybe"}, 3, "not auto, on or off"},
 		{{"x", "--garp=perhaps"}, 2, "not a boolean"},
+		{{"x", "--tso=perhaps"},
+		 2,
+		 "--tso=perhaps: 'perhaps' is not a bool"},
+		{{"x", "--no-tso=1"}, 2, "unknown option"},
 		{{"x", "--lcores", "0,,1"}, 3, "invalid lcore list"},
 		{{"x", "--lcores", "3-1"}, 3, "invalid lcore list"},
 		{{"x", "--lcores", "a"}, 3, "invalid lcore list"},
@@ -132,6 +136,39 @@ test_dp_config_where_prefixes_errors(void **state)
 					   "imapfe.conf:7", err, sizeof(err)),
 			 IFE_EUSAGE);
 	assert_int_equal(strncmp(err, "imapfe.conf:7: ", 15), 0);
+}
+
+/* TSO: on by default, off with --no-tso, a boolean like the others (with
+ * the same "where: ..." errors a configuration file line will get). */
+static void
+test_dp_config_tso_option(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256];
+	ife_dp_config_defaults(&cfg);
+	assert_true(cfg.tso);
+	assert_true(cfg.csum_offload);
+	const char *off[] = {"x", "--no-tso"};
+	assert_int_equal(parse(&cfg, err, off, 2), 0);
+	assert_false(cfg.tso);
+	assert_true(cfg.csum_offload);
+	const char *on[] = {"x", "--no-tso", "--tso"};
+	assert_int_equal(parse(&cfg, err, on, 3), 0);
+	assert_true(cfg.tso);
+	const char *eq[] = {"x", "--tso=off"};
+	assert_int_equal(parse(&cfg, err, eq, 2), 0);
+	assert_false(cfg.tso);
+	assert_int_equal(
+		ife_dp_config_set(&cfg, "tso", "yes", "t", err, sizeof(err)),
+		0);
+	assert_true(cfg.tso);
+	assert_int_equal(ife_dp_config_set(&cfg, "tso", "maybe",
+					   "imapfe.conf:9", err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_string_equal(err, "imapfe.conf:9: 'maybe' is not a boolean "
+				 "(on/off) for 'tso'");
+	assert_true(cfg.tso); /* unchanged */
 }
 
 static void
@@ -218,9 +255,9 @@ test_dp_config_usage_lists_every_key(void **state)
 	assert_non_null(f);
 	ife_dp_config_usage(f, "imapfe-dataplane");
 	fclose(f);
-	static const char *keys[] = {"--port",	"--ip",	  "--lcores",
-				     "--mbufs", "--huge", "--stats-file",
-				     "--garp"};
+	static const char *keys[] = {
+		"--port",	"--ip",	  "--lcores",	    "--mbufs", "--huge",
+		"--stats-file", "--garp", "--csum-offload", "--tso "};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		assert_non_null(strstr(buf, keys[i]));
 }
@@ -233,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_dp_config_bad_arguments_rejected),
 		cmocka_unit_test(test_dp_config_validate_requires_port_and_ip),
 		cmocka_unit_test(test_dp_config_where_prefixes_errors),
+		cmocka_unit_test(test_dp_config_tso_option),
 		cmocka_unit_test(test_dp_config_lcore_count),
 		cmocka_unit_test(test_dp_config_lcore_map_checked),
 		cmocka_unit_test(test_dp_config_services_and_cc_checked),

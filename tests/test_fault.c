@@ -233,6 +233,86 @@ test_fault_duplicate_copies(void **state)
 	ife_fault_destroy(&f);
 }
 
+/* A TSO super-segment on TX is an mbuf chain longer than the MTU with
+ * offload metadata: its duplicate is a deep copy of the whole chain (every
+ * byte, pkt_len, nb_segs consistent, the headers in the first mbuf) with
+ * the same ol_flags, l2/l3/l4_len and tso_segsz, and the original is left
+ * as it was. */
+static void
+test_fault_duplicate_copies_chains(void **state)
+{
+	(void)state;
+	struct ife_fault_params p;
+	assert_int_equal(ife_fault_parse("tx.dup=1", &p, NULL, 0), 0);
+	struct ife_fault *f;
+	assert_int_equal(ife_fault_create(&p, SOCKET_ID_ANY, &f), 0);
+	/* As the TCP stack builds it: TCP header (32) and 2016 payload
+	 * bytes in the first mbuf, Ethernet and IPv4 in its headroom, then
+	 * 2048-byte mbufs: 30000 payload bytes in 15 mbufs. */
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp), *last = m;
+	assert_non_null(m);
+	uint32_t total = 66 + 2016;
+	assert_non_null(rte_pktmbuf_append(m, 32 + 2016));
+	uint8_t *d = (uint8_t *)rte_pktmbuf_prepend(m, 14 + 20);
+	assert_non_null(d);
+	for (uint32_t i = 0; i < total; i++)
+		d[i] = (uint8_t)(i * 7 + 1);
+	while (total < 66 + 30000) {
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+		assert_non_null(s);
+		uint32_t k =
+			66 + 30000 - total < 2048 ? 66 + 30000 - total : 2048;
+		d = (uint8_t *)rte_pktmbuf_append(s, (uint16_t)k);
+		for (uint32_t i = 0; i < k; i++)
+			d[i] = (uint8_t)((total + i) * 7 + 1);
+		total += k;
+		last->next = s;
+		last = s;
+		m->nb_segs++;
+		m->pkt_len += k;
+	}
+	m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+		      RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->l4_len = 32;
+	m->tso_segsz = 1448;
+	uint16_t nsegs = m->nb_segs;
+	assert_int_equal(nsegs, 15);
+	struct rte_mbuf *b[4] = {m};
+	assert_int_equal(ife_fault_burst(f, IFE_FAULT_TX, b, 1, 4, 0), 2);
+	assert_ptr_equal(b[0], m);
+	assert_int_equal(m->nb_segs, nsegs);
+	struct rte_mbuf *c = b[1];
+	assert_ptr_not_equal(c, m);
+	assert_int_equal(c->pkt_len, 66 + 30000);
+	assert_int_equal(c->ol_flags, m->ol_flags);
+	assert_int_equal(c->l2_len, 14);
+	assert_int_equal(c->l3_len, 20);
+	assert_int_equal(c->l4_len, 32);
+	assert_int_equal(c->tso_segsz, 1448);
+	assert_true(c->data_len >= 66);
+	uint32_t sum = 0;
+	unsigned segs = 0;
+	for (const struct rte_mbuf *s = c; s != NULL; s = s->next) {
+		for (const struct rte_mbuf *o = m; o != NULL; o = o->next)
+			assert_ptr_not_equal(s, o); /* deep */
+		sum += s->data_len;
+		segs++;
+	}
+	assert_int_equal(sum, c->pkt_len);
+	assert_int_equal(segs, c->nb_segs);
+	static uint8_t a[66 + 30000], z[66 + 30000];
+	const uint8_t *pa = rte_pktmbuf_read(m, 0, sizeof(a), a);
+	const uint8_t *pz = rte_pktmbuf_read(c, 0, sizeof(z), z);
+	assert_non_null(pa);
+	assert_non_null(pz);
+	assert_memory_equal(pa, pz, sizeof(a));
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(c);
+	ife_fault_destroy(&f);
+}
+
 static void
 test_fault_hold_is_bounded(void **state)
 {
@@ -332,6 +412,7 @@ main(void)
 		T(test_fault_delay_holds_then_releases),
 		T(test_fault_reorder_loses_nothing),
 		T(test_fault_duplicate_copies),
+		T(test_fault_duplicate_copies_chains),
 		T(test_fault_hold_is_bounded),
 		T(test_fault_parse_errors),
 	};

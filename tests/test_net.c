@@ -1097,6 +1097,78 @@ test_net_output_errors_and_gateway(void **state)
 	free(g);
 }
 
+/* A TCP segmentation offload super-segment: longer than any MTU, and
+ * contiguous only for its headers (the rest is further mbufs). The IP
+ * length comes from l4_len (the port rewrites it per segment) and, with
+ * tx_ip4_cksum_offload, the IPv4 header checksum is left 0 for the port
+ * (DPDK's rule under RTE_MBUF_F_TX_IP_CKSUM). */
+static void
+test_net_output_tso_super_segment(void **state)
+{
+	(void)state;
+	struct ife_net *net = calloc(1, sizeof(*net));
+	assert_non_null(net);
+	struct ife_net_cfg cfg = {.l4_protos = 1ull << 6,
+				  .neigh_max_age = 1000,
+				  .solicit_interval = 10,
+				  .tx_ip4_cksum_offload = true};
+	memcpy(cfg.mac, our_mac, 6);
+	memcpy(&cfg.ip4, our_ip, 4);
+	memcpy(cfg.ip6, our_ip6, 16);
+	assert_int_equal(ife_net_init(net, &cfg), 0);
+	/* Learn the peer: an ARP reply, and a TCP datagram over IPv6. */
+	uint8_t f[256];
+	uint32_t rlen;
+	size_t len = build_arp(f, 2, peer_mac, peer_ip, our_ip);
+	run(net, f, len, &rlen, NULL);
+	uint8_t tcp[20] = {0};
+	tcp[12] = 0x50;
+	len = build_ip6(f, our_mac, peer_ip6, our_ip6, 6, 64, tcp, 20);
+	struct ife_net_rx rx;
+	assert_int_equal(run(net, f, len, &rlen, &rx), IFE_NET_L4);
+
+	/* Only the headroom and the TCP header exist: ASAN flags any
+	 * access past them. */
+	uint8_t *buf = malloc(IFE_NET_MAX_HDR + 20), *frame;
+	assert_non_null(buf);
+	uint8_t *l4 = buf + IFE_NET_MAX_HDR;
+	memset(l4, 0xab, 20);
+	uint32_t flen;
+	struct ife_net_tx tx = {.family = 4, .proto = 6};
+	memcpy(tx.src, our_ip, 4);
+	memcpy(tx.dst, peer_ip, 4);
+	assert_int_equal(ife_net_output(net, l4, 60000, IFE_NET_MAX_HDR, &tx,
+					&frame, &flen),
+			 0);
+	assert_int_equal(flen, 14 + 20 + 60000);
+	assert_memory_equal(frame, peer_mac, 6);
+	const uint8_t *ip = frame + 14;
+	assert_int_equal(ld16_test(ip + 2), 20 + 60000);
+	assert_int_equal(ip[10], 0);
+	assert_int_equal(ip[11], 0);
+	assert_int_equal(ip[6] & 0x40, 0x40); /* DF */
+	/* Up to the 16-bit total length, not beyond. */
+	assert_int_equal(ife_net_output(net, l4, 65515, IFE_NET_MAX_HDR, &tx,
+					&frame, &flen),
+			 0);
+	assert_int_equal(ld16_test(frame + 14 + 2), 65535);
+	assert_int_equal(ife_net_output(net, l4, 65516, IFE_NET_MAX_HDR, &tx,
+					&frame, &flen),
+			 -EINVAL);
+	/* IPv6: the payload length, no header checksum to leave. */
+	tx.family = 6;
+	memcpy(tx.src, our_ip6, 16);
+	memcpy(tx.dst, peer_ip6, 16);
+	assert_int_equal(ife_net_output(net, l4, 60000, IFE_NET_MAX_HDR, &tx,
+					&frame, &flen),
+			 0);
+	assert_int_equal(flen, 14 + 40 + 60000);
+	assert_int_equal(ld16_test(frame + 14 + 4), 60000);
+	assert_int_equal(net->cnt[IFE_NET_CNT_OUT_FRAMES], 3);
+	free(buf);
+	free(net);
+}
+
 int
 main(void)
 {
@@ -1124,6 +1196,7 @@ main(void)
 		cmocka_unit_test(test_net_output_resolves_ipv4),
 		cmocka_unit_test(test_net_output_resolves_ipv6),
 		cmocka_unit_test(test_net_output_errors_and_gateway),
+		cmocka_unit_test(test_net_output_tso_super_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

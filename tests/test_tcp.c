@@ -32,7 +32,13 @@ struct seg {
 	uint8_t flags;
 	uint32_t seq, ack, wnd, len;
 	struct tcp_opts o;
-	uint8_t data[9000];
+	/* offload metadata of the packet as the stack emitted it */
+	uint64_t ol;	     /* ol_flags */
+	uint16_t segsz;	     /* tso_segsz */
+	uint16_t l4len;	     /* l4_len */
+	uint16_t cksum;	     /* the TCP checksum field, network order */
+	uint16_t nb_segs;    /* mbufs */
+	uint8_t data[65536]; /* a TSO super-segment holds up to 65455 */
 };
 
 struct ev {
@@ -59,6 +65,10 @@ struct fx {
 	uint32_t pseq, pack; /* peer's next seq, what it acks */
 	uint8_t peer[16], us[16];
 	uint8_t family; /* of injected segments; 0 = 4 */
+	/* TSO: cut super-segments into wire segments in out_cb, as the
+	 * port would, so that pop() returns what the wire carries */
+	int nic_segment;
+	unsigned ntso; /* super-segments out_cb saw */
 };
 
 static struct fx *F;
@@ -73,10 +83,138 @@ mread(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 		memcpy(buf, q, len);
 }
 
+/* The TCP checksum of a contiguous segment, for the wire. */
+static void
+tcp_fill_cksum(uint8_t *p, uint32_t len, const struct ife_tcp_ip *ip)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)p;
+	th->cksum = 0;
+	uint32_t sum = tcp_pseudo_sum(ip->family, ip->src, ip->dst, len);
+	sum = __rte_raw_cksum(p, len, sum);
+	th->cksum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+}
+
+/* What a port does with a TSO super-segment (RTE_MBUF_F_TX_TCP_SEG): one
+ * packet of tso_segsz payload bytes per wire segment, the header copied
+ * with consecutive sequence numbers, FIN and PSH on the last one only,
+ * each with its full checksum. Frees @p m; returns the packets made. */
+static unsigned
+nic_segment(struct rte_mbuf *m, const struct ife_tcp_ip *ip,
+	    struct rte_mbuf **out, struct ife_tcp_ip *oip, unsigned max)
+{
+	unsigned hlen = m->l4_len, k = 0;
+	uint32_t pay = m->pkt_len - hlen, segsz = m->tso_segsz;
+	uint8_t hdr[60];
+	mread(m, 0, hlen, hdr);
+	uint32_t seq;
+	memcpy(&seq, hdr + 4, 4);
+	seq = rte_be_to_cpu_32(seq);
+	uint8_t flags = hdr[13];
+	for (uint32_t off = 0; off < pay; k++) {
+		assert_true(k < max);
+		uint32_t n = pay - off < segsz ? pay - off : segsz;
+		struct rte_mbuf *w = rte_pktmbuf_alloc(mp);
+		assert_non_null(w);
+		uint8_t *p =
+			(uint8_t *)rte_pktmbuf_append(w, (uint16_t)(hlen + n));
+		assert_non_null(p);
+		memcpy(p, hdr, hlen);
+		uint32_t sq = rte_cpu_to_be_32(seq + off);
+		memcpy(p + 4, &sq, 4);
+		if (off + n < pay)
+			p[13] = (uint8_t)(flags & ~(TH_FIN | TH_PSH));
+		mread(m, hlen + off, n, p + hlen);
+		oip[k] = *ip;
+		oip[k].len = (uint16_t)(hlen + n);
+		tcp_fill_cksum(p, hlen + n, &oip[k]);
+		w->ol_flags =
+			m->ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 |
+				       RTE_MBUF_F_TX_IP_CKSUM);
+		out[k] = w;
+		off += n;
+	}
+	rte_pktmbuf_free(m);
+	return k;
+}
+
+/* Every TSO super-segment the stack emits follows DPDK's rules. */
+static void
+check_tso(const struct fx *f, const struct rte_mbuf *m,
+	  const struct ife_tcp_ip *ip)
+{
+	const struct rte_tcp_hdr *th =
+		rte_pktmbuf_mtod(m, const struct rte_tcp_hdr *);
+	unsigned hlen = (unsigned)(th->data_off >> 4) * 4;
+	uint64_t want =
+		RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+		(ip->family == 6 ? RTE_MBUF_F_TX_IPV6
+				 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+	assert_int_equal(m->ol_flags & want, want);
+	assert_true(ip->family == 6 ? f->p.tx_tso_v6 : f->p.tx_tso_v4);
+	assert_int_equal(m->l4_len, hlen);
+	assert_true(m->data_len >= hlen); /* header in the first mbuf */
+	assert_true(m->tso_segsz > 0);
+	/* more than one wire segment, none bigger than the MSS allows */
+	const struct ife_tcp_conn *c = tcp_lookup(
+		f->st, ip->family, ip->src, rte_be_to_cpu_16(th->src_port),
+		ip->dst, rte_be_to_cpu_16(th->dst_port));
+	assert_non_null(c);
+	assert_true(m->pkt_len - hlen > m->tso_segsz);
+	assert_true(m->tso_segsz + (hlen - 20) <=
+		    c->mss + ((c->flags & TF_TS_OK) ? 12u : 0u));
+	assert_true(m->pkt_len - hlen <= f->st->p.tso_max);
+	assert_false(th->tcp_flags & (TH_FIN | TH_SYN | TH_RST));
+	/* the pseudo-header sum without the length */
+	uint16_t ps = (uint16_t)__rte_raw_cksum_reduce(
+		tcp_pseudo_sum(ip->family, ip->src, ip->dst, 0));
+	assert_int_equal(th->cksum, ps);
+	/* a consistent chain */
+	unsigned segs = 0;
+	uint32_t sum = 0;
+	for (const struct rte_mbuf *s = m; s; s = s->next) {
+		segs++;
+		sum += s->data_len;
+	}
+	assert_int_equal(segs, m->nb_segs);
+	assert_int_equal(sum, m->pkt_len);
+	if (f->p.tso_max_segs)
+		assert_true(m->nb_segs <= f->p.tso_max_segs);
+}
+
 static int
 out_cb(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip)
 {
 	struct fx *f = ctx;
+	assert_int_equal(ip->len, m->pkt_len);
+	assert_true(rte_pktmbuf_headroom(m) >= 40 + 14);
+	/* With IPv4 TSO the port computes every IPv4 header checksum. */
+	if (ip->family == 4 && f->p.tx_tso_v4)
+		assert_int_equal(m->ol_flags & (RTE_MBUF_F_TX_IPV4 |
+						RTE_MBUF_F_TX_IP_CKSUM),
+				 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+	else
+		assert_false(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		check_tso(f, m, ip);
+		f->ntso++;
+		if (f->nic_segment) {
+			struct rte_mbuf *w[128];
+			struct ife_tcp_ip wip[128];
+			unsigned n = nic_segment(m, ip, w, wip, 128);
+			int rc = 0;
+			for (unsigned k = 0; k < n; k++)
+				if (out_cb(ctx, w[k], &wip[k]) < 0)
+					rc = -ENOBUFS;
+			return rc;
+		}
+		if (f->nout >= MAXOUT) {
+			rte_pktmbuf_free(m);
+			return -ENOBUFS;
+		}
+		f->outip[f->nout] = *ip;
+		f->out[f->nout++] = m;
+		return 0;
+	}
 	if (f->nout >= MAXOUT) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
@@ -87,8 +225,7 @@ out_cb(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip)
 	uint32_t sum =
 		tcp_pseudo_sum(ip->family, ip->src, ip->dst, m->pkt_len) + raw;
 	assert_int_equal(__rte_raw_cksum_reduce(sum), 0xffff);
-	assert_int_equal(ip->len, m->pkt_len);
-	assert_true(rte_pktmbuf_headroom(m) >= 40 + 14);
+	assert_int_equal(m->nb_segs, 1);
 	f->outip[f->nout] = *ip;
 	f->out[f->nout++] = m;
 	return 0;
@@ -327,6 +464,11 @@ pop(struct fx *f, struct seg *s)
 		rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	unsigned hlen = (unsigned)(th->data_off >> 4) * 4;
 	memset(s, 0, offsetof(struct seg, data));
+	s->ol = m->ol_flags;
+	s->segsz = m->tso_segsz;
+	s->l4len = m->l4_len;
+	s->cksum = th->cksum;
+	s->nb_segs = m->nb_segs;
 	s->flags = th->tcp_flags;
 	s->seq = rte_be_to_cpu_32(th->sent_seq);
 	s->ack = rte_be_to_cpu_32(th->recv_ack);
@@ -2727,6 +2869,589 @@ test_tcp_timer_wheel_wraps(void **state)
 	drain(f);
 }
 
+/* ---- TCP segmentation offload ------------------------------------------ */
+
+#define TSO_SEG 1448u /* payload per segment: MSS 1460 less timestamps */
+
+static uint8_t
+tso_byte(uint32_t i)
+{
+	return (uint8_t)(i * 13 + 7);
+}
+
+/* Handshake from @p sport with MSS 1460, timestamps, SACK and a window
+ * scale of 7 (the peer's 65535 is 8 MiB); cwnd set to @p cwnd unless 0.
+ * Returns the first data sequence number. */
+static uint32_t
+tso_handshake_port(struct fx *f, uint16_t sport, uint32_t cwnd)
+{
+	const struct inopt io = {
+		.mss = 1460, .ws = 7, .sack_ok = 1, .ts = 1, .tsval = 1};
+	uint32_t base = handshake_port(f, sport, &io);
+	assert_true(f->conn->flags & TF_WS_OK);
+	if (cwnd)
+		f->conn->cwnd = cwnd;
+	return base;
+}
+
+/* The peer's ACK with timestamps; @p wnd is the raw (scaled) field. */
+static void
+tso_ack_port(struct fx *f, uint16_t sport, uint32_t ack, uint16_t wnd,
+	     const uint32_t (*sack)[2], int nsack)
+{
+	static uint32_t tsval = 100;
+	struct inopt a = {.ws = 0xff, .ts = 1, .tsval = tsval++};
+	for (int i = 0; i < nsack; i++) {
+		a.sack[i][0] = sack[i][0];
+		a.sack[i][1] = sack[i][1];
+	}
+	a.nsack = nsack;
+	inj_port(f, sport, TH_ACK, f->pseq, ack, wnd, &a, NULL, 0);
+}
+
+static void
+tso_write(struct fx *f, struct ife_tcp_conn *c, uint32_t from, uint32_t len)
+{
+	static uint8_t d[1 << 16];
+	assert_true(len <= sizeof(d));
+	for (uint32_t i = 0; i < len; i++)
+		d[i] = tso_byte(from + i);
+	assert_int_equal(ife_tcp_write(f->st, c, d, len, f->now), (int)len);
+}
+
+static void
+tso_check_payload(const struct seg *s, uint32_t base)
+{
+	for (uint32_t i = 0; i < s->len; i++)
+		if (s->data[i] != tso_byte(s->seq - base + i))
+			fail_msg("byte %u of the segment at %u", i,
+				 s->seq - base);
+}
+
+static int
+is_tso(const struct seg *s)
+{
+	return (s->ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
+}
+
+/* With TSO on, a 60 KB write under a large window and cwnd goes out as
+ * one super-segment with DPDK's metadata: ol_flags, l4_len, tso_segsz =
+ * the MSS after options, the length-less pseudo-header sum; smaller
+ * tso_max gives whole segments per super-segment, the queue's end last. */
+static void
+test_tcp_tso_sends_super_segments(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	f->p.tx_tso_v4 = true;
+	fx_start(f);
+	assert_int_equal(f->st->p.tso_max, IFE_TCP_TSO_MAX);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	struct ife_tcp_conn *c = f->conn;
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	uint64_t segs0 = x->tx_segs;
+	tso_write(f, c, 0, 61440);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(pending(f), 0);
+	uint64_t want = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+			RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	assert_int_equal(s.ol & want, want);
+	assert_false(s.ol & RTE_MBUF_F_TX_IPV6);
+	assert_int_equal(s.l4len, 20 + 12);
+	assert_int_equal(s.segsz, TSO_SEG);
+	assert_int_equal(s.seq, base);
+	assert_int_equal(s.len, 61440); /* 42 x 1448 + 624, the queue's end */
+	assert_int_equal(s.flags, TH_ACK | TH_PSH);
+	assert_true(s.nb_segs > 1);
+	uint16_t ps = (uint16_t)__rte_raw_cksum_reduce(
+		tcp_pseudo_sum(4, f->us, f->peer, 0));
+	assert_int_equal(s.cksum, ps);
+	assert_true(s.o.has_ts);
+	tso_check_payload(&s, base);
+	assert_int_equal(x->tx_tso, 1);
+	assert_int_equal(x->tx_tso_bytes, 61440);
+	assert_int_equal(x->tx_segs - segs0, 43);
+	assert_int_equal(x->tx_data_segs, 43);
+	assert_int_equal(x->tx_bytes, 61440);
+
+	/* At most 10000 bytes each: 6 whole segments, then the end. */
+	f->st->p.tso_max = 10000;
+	tso_ack_port(f, PEER_PORT, base + 61440, 65535, NULL, 0);
+	tso_write(f, c, 61440, 30000);
+	uint32_t seq = base + 61440, n = 0;
+	while (pop(f, &s)) {
+		assert_int_equal(s.seq, seq);
+		tso_check_payload(&s, base);
+		assert_true(is_tso(&s));
+		int last = s.seq + s.len == base + 91440;
+		if (last) {
+			assert_int_equal(s.len, 30000 - 3 * 6 * TSO_SEG);
+			assert_int_equal(s.flags, TH_ACK | TH_PSH);
+		} else {
+			assert_int_equal(s.len, 6 * TSO_SEG);
+			assert_int_equal(s.flags, TH_ACK);
+		}
+		seq += s.len;
+		n++;
+	}
+	assert_int_equal(seq, base + 91440);
+	assert_int_equal(n, 4);
+	assert_int_equal(x->tx_tso, 5);
+	assert_int_equal(x->tx_tso_bytes, 91440);
+	/* One segment and the end of the queue: a super-segment still. */
+	tso_ack_port(f, PEER_PORT, base + 91440, 65535, NULL, 0);
+	tso_write(f, c, 91440, 2000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(is_tso(&s));
+	assert_int_equal(s.len, 2000);
+	/* No more than one segment: a plain one. */
+	tso_ack_port(f, PEER_PORT, base + 93440, 65535, NULL, 0);
+	tso_write(f, c, 93440, TSO_SEG);
+	assert_int_equal(pop(f, &s), 1);
+	assert_false(is_tso(&s));
+	assert_int_equal(s.len, TSO_SEG);
+	assert_int_equal(s.flags, TH_ACK | TH_PSH);
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(x->tx_tso, 6);
+}
+
+/* A record of what crossed the wire (TSO super-segments cut as the port
+ * cuts them). */
+struct wlog {
+	unsigned n;
+	struct {
+		uint32_t seq, ack, wnd, len, tsval;
+		uint8_t flags, nsack;
+	} e[4096];
+	uint32_t nbytes;
+	uint8_t bytes[1 << 20];
+	struct ife_tcp_stats st;
+};
+
+/* 420 KB in writes of 60, 5 and 30 KB (one per round, as the send queue
+ * takes them) to a peer with a window of 49920 bytes (not a multiple of
+ * the MSS) that acks half of each round at once and the rest after the
+ * next write, then FIN; everything the stack sends is logged. */
+static void
+tso_exchange(struct fx *f, bool tso, struct wlog *log)
+{
+	static struct seg s;
+	const uint32_t total = 420000;
+	ife_tcp_stack_destroy(&f->st);
+	drain(f);
+	f->now = 1000 * MS;
+	f->nev = 0;
+	f->conn = NULL;
+	f->p.tx_tso_v4 = tso;
+	f->p.snd_buf = 1u << 20;
+	f->nic_segment = 1;
+	fx_start(f);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 0);
+	struct ife_tcp_conn *c = f->conn;
+	tso_ack_port(f, PEER_PORT, base, 390, NULL, 0); /* 390 << 7 */
+	uint32_t written = 0, rcvd = base, fin_at = 0, owed = 0;
+	int fin_acked = 0;
+	memset(log, 0, offsetof(struct wlog, bytes));
+	for (int round = 0; round < 5000; round++) {
+		/* One write per round, some larger than the window, some
+		 * small enough that the queue ends mid-stream. */
+		if (written < total) {
+			static const uint32_t sizes[3] = {60000, 5000, 30000};
+			uint32_t n = total - written;
+			if (n > sizes[round % 3])
+				n = sizes[round % 3];
+			if (ife_tcp_send_space(f->st, c) >= n) {
+				tso_write(f, c, written, n);
+				written += n;
+			}
+		}
+		if (written == total && fin_at == 0 && !(c->flags & TF_SHUT_WR))
+			assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+		/* The rest of last round's ACK comes after the write, so
+		 * that data (and the FIN) wait for the window. */
+		if (owed != 0) {
+			tso_ack_port(f, PEER_PORT, owed, 390, NULL, 0);
+			fin_acked = fin_at != 0 && owed == fin_at + 1;
+			owed = 0;
+		}
+		unsigned first = log->n;
+		uint32_t rcvd0 = rcvd, fin0 = fin_at;
+		while (pop(f, &s)) {
+			assert_false(is_tso(&s)); /* the port cut them */
+			assert_true(log->n < 4096);
+			log->e[log->n].seq = s.seq;
+			log->e[log->n].ack = s.ack;
+			log->e[log->n].wnd = s.wnd;
+			log->e[log->n].len = s.len;
+			log->e[log->n].tsval = s.o.tsval;
+			log->e[log->n].flags = s.flags;
+			log->e[log->n].nsack = s.o.nsack;
+			log->n++;
+			if (s.len > 0) {
+				assert_int_equal(s.seq, rcvd); /* no loss */
+				tso_check_payload(&s, base);
+				memcpy(log->bytes + (s.seq - base), s.data,
+				       s.len);
+				rcvd += s.len;
+			}
+			if (s.flags & TH_FIN)
+				fin_at = s.seq + s.len;
+		}
+		if (rcvd == rcvd0 && fin_at == fin0) {
+			/* Nothing new: no ACK (it would be a dupack). */
+			if (fin_acked)
+				break;
+			advance(f, 1);
+			continue;
+		}
+		/* The peer acks half of this round's segments now, the
+		 * rest in the next round. */
+		unsigned mid = first + (log->n - first) / 2;
+		if (mid > first && log->e[mid - 1].len > 0 &&
+		    log->e[mid - 1].seq + log->e[mid - 1].len != rcvd)
+			tso_ack_port(f, PEER_PORT,
+				     log->e[mid - 1].seq + log->e[mid - 1].len,
+				     390, NULL, 0);
+		owed = fin_at ? fin_at + 1 : rcvd;
+		advance(f, 1);
+	}
+	assert_int_equal(rcvd - base, total);
+	assert_true(fin_acked);
+	log->nbytes = rcvd - base;
+	log->st = *ife_tcp_stats(f->st);
+}
+
+/* Cut into wire segments as the port does, the super-segments carry
+ * exactly what the same exchange carries without TSO: sequence numbers,
+ * lengths, flags (PSH, FIN), ACKs, windows, timestamps and every byte. */
+static void
+test_tcp_tso_wire_matches_plain(void **state)
+{
+	struct fx *f = *state;
+	static struct wlog with, without;
+	tso_exchange(f, true, &with);
+	assert_true(with.st.tx_tso > 0);
+	tso_exchange(f, false, &without);
+	assert_int_equal(without.st.tx_tso, 0);
+	assert_int_equal(with.n, without.n);
+	for (unsigned i = 0; i < with.n; i++)
+		if (memcmp(&with.e[i], &without.e[i], sizeof(with.e[i])) != 0)
+			fail_msg("wire segment %u differs: seq %u len %u flags "
+				 "%#x vs seq %u len %u flags %#x",
+				 i, with.e[i].seq, with.e[i].len,
+				 with.e[i].flags, without.e[i].seq,
+				 without.e[i].len, without.e[i].flags);
+	assert_int_equal(with.nbytes, without.nbytes);
+	assert_memory_equal(with.bytes, without.bytes, with.nbytes);
+	/* Counters of wire segments agree too. */
+	assert_int_equal(with.st.tx_segs, without.st.tx_segs);
+	assert_int_equal(with.st.tx_data_segs, without.st.tx_data_segs);
+	assert_int_equal(with.st.tx_bytes, without.st.tx_bytes);
+	assert_int_equal(with.st.tx_fin, 1);
+	assert_int_equal(without.st.tx_fin, 1);
+	assert_int_equal(with.st.tx_tso_bytes +
+				 (with.st.tx_bytes - with.st.tx_tso_bytes),
+			 420000);
+}
+
+/* A retransmission after an RTO is a plain segment of one MSS, and so is
+ * the go-back-N resending that follows. */
+static void
+test_tcp_tso_rto_retransmission_is_plain(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	f->p.tx_tso_v4 = true;
+	fx_start(f);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	struct ife_tcp_conn *c = f->conn;
+	tso_write(f, c, 0, 20 * TSO_SEG);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(is_tso(&s));
+	assert_int_equal(s.len, 20 * TSO_SEG);
+	for (int t = 0; t < 3000 && pending(f) == 0; t++)
+		advance(f, 1);
+	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_false(is_tso(&s));
+	assert_int_equal(s.seq, base);
+	assert_int_equal(s.len, TSO_SEG);
+	assert_int_equal(pending(f), 0);
+	/* Slow start from one segment: the rest again, one by one. */
+	uint32_t acked = base + TSO_SEG;
+	while (acked != base + 20 * TSO_SEG) {
+		tso_ack_port(f, PEER_PORT, acked, 65535, NULL, 0);
+		unsigned n = 0;
+		while (pop(f, &s)) {
+			assert_false(is_tso(&s));
+			assert_true(s.len <= TSO_SEG);
+			assert_true(SEQ_LT(s.seq, c->snd_max));
+			tso_check_payload(&s, base);
+			acked = s.seq + s.len;
+			n++;
+		}
+		assert_true(n > 0);
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->tx_tso, 1);
+}
+
+/* Fast retransmit (SACK recovery) resends the hole as a plain segment. */
+static void
+test_tcp_tso_fast_retransmit_is_plain(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	f->p.tx_tso_v4 = true;
+	fx_start(f);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	struct ife_tcp_conn *c = f->conn;
+	tso_write(f, c, 0, 20 * TSO_SEG);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(is_tso(&s));
+	/* Segment 0 is lost; 1, 2, 3 arrive: three SACKing dupacks. */
+	for (uint32_t k = 1; k <= 3; k++) {
+		const uint32_t blk[1][2] = {
+			{base + TSO_SEG, base + (k + 1) * TSO_SEG}};
+		tso_ack_port(f, PEER_PORT, base, 65535, blk, 1);
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->fast_retrans, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_false(is_tso(&s));
+	assert_int_equal(s.seq, base);
+	assert_int_equal(s.len, TSO_SEG);
+	tso_check_payload(&s, base);
+	while (pop(f, &s))
+		assert_false(is_tso(&s) && SEQ_LT(s.seq, c->snd_max - s.len));
+}
+
+/* FIN never rides on a super-segment: the last piece of the queue (at
+ * most one segment) is held back to carry it, as without TSO; when that
+ * leaves a single segment before it, both go plain, PSH on the last. */
+static void
+test_tcp_tso_never_carries_fin(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	f->p.tx_tso_v4 = true;
+	fx_start(f);
+	const struct ife_tcp_stats *x = ife_tcp_stats(f->st);
+	static const uint32_t lens[3] = {5 * TSO_SEG + 100, 6 * TSO_SEG,
+					 TSO_SEG + 100};
+	for (int k = 0; k < 3; k++) {
+		uint16_t port = (uint16_t)(PEER_PORT + k);
+		uint32_t base = tso_handshake_port(f, port, 1u << 20);
+		struct ife_tcp_conn *c = f->conn;
+		tso_ack_port(f, port, base, 0, NULL, 0); /* window closed */
+		tso_write(f, c, 0, lens[k]);
+		assert_int_equal(ife_tcp_shutdown(f->st, c, f->now), 0);
+		assert_int_equal(pending(f), 0);
+		tso_ack_port(f, port, base, 65535, NULL, 0);
+		uint32_t head = (lens[k] - 1) / TSO_SEG * TSO_SEG;
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(is_tso(&s), head > TSO_SEG);
+		assert_int_equal(s.seq, base);
+		assert_int_equal(s.len, head);
+		assert_int_equal(s.flags, TH_ACK); /* no FIN, no PSH */
+		assert_int_equal(pop(f, &s), 1);
+		assert_false(is_tso(&s));
+		assert_int_equal(s.seq, base + head);
+		assert_int_equal(s.len, lens[k] - head);
+		assert_int_equal(s.flags, TH_ACK | TH_PSH | TH_FIN);
+		tso_check_payload(&s, base);
+		assert_int_equal(pending(f), 0);
+	}
+	assert_int_equal(x->tx_tso, 2);
+	assert_int_equal(x->tx_fin, 3);
+}
+
+/* TSO is per family: net_tap segments TCP/IPv4 only. */
+static void
+test_tcp_tso_per_family(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	static const uint8_t p6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const uint8_t u6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	uint8_t p4[16], u4[16];
+	memcpy(p4, f->peer, 16);
+	memcpy(u4, f->us, 16);
+	for (int v6_on = 0; v6_on < 2; v6_on++) {
+		if (f->st != NULL)
+			ife_tcp_stack_destroy(&f->st);
+		drain(f);
+		f->p.tx_tso_v4 = !v6_on;
+		f->p.tx_tso_v6 = v6_on;
+		fx_start(f);
+		for (uint8_t fam = 4; fam <= 6; fam += 2) {
+			f->family = fam;
+			memcpy(f->peer, fam == 6 ? p6 : p4, 16);
+			memcpy(f->us, fam == 6 ? u6 : u4, 16);
+			uint16_t port = (uint16_t)(PEER_PORT + fam);
+			uint32_t base = tso_handshake_port(f, port, 1u << 20);
+			struct ife_tcp_conn *c = f->conn;
+			tso_write(f, c, 0, 20000);
+			bool on = fam == 6 ? v6_on : !v6_on;
+			uint32_t seq = base;
+			while (pop(f, &s)) {
+				assert_int_equal(s.seq, seq);
+				tso_check_payload(&s, base);
+				seq += s.len;
+				assert_int_equal(is_tso(&s), on);
+				if (!on) {
+					assert_true(s.len <= c->mss);
+					continue;
+				}
+				uint64_t l3 =
+					fam == 6
+						? RTE_MBUF_F_TX_IPV6
+						: RTE_MBUF_F_TX_IPV4 |
+							  RTE_MBUF_F_TX_IP_CKSUM;
+				assert_int_equal(
+					s.ol & (RTE_MBUF_F_TX_IPV4 |
+						RTE_MBUF_F_TX_IPV6 |
+						RTE_MBUF_F_TX_IP_CKSUM),
+					l3);
+				uint16_t ps = (uint16_t)__rte_raw_cksum_reduce(
+					tcp_pseudo_sum(fam, f->us, f->peer, 0));
+				assert_int_equal(s.cksum, ps);
+				assert_int_equal(s.len, 20000);
+				assert_int_equal(s.segsz, c->mss);
+			}
+			assert_int_equal(seq, base + 20000);
+		}
+		assert_int_equal(ife_tcp_stats(f->st)->tx_tso, 1);
+	}
+	f->family = 4;
+	memcpy(f->peer, p4, 16);
+	memcpy(f->us, u4, 16);
+}
+
+/* The port's limits: mbufs per packet, wire segments per super-segment,
+ * and an MTU that counts the Ethernet header (net_tap). */
+static void
+test_tcp_tso_port_limits(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	f->p.tx_tso_v4 = true;
+	f->p.tso_max_pkts = 8;
+	f->p.tso_max_segs = 5;
+	fx_start(f);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	struct ife_tcp_conn *c = f->conn;
+	tso_write(f, c, 0, 30000);
+	uint32_t seq = base;
+	while (pop(f, &s)) {
+		assert_int_equal(s.seq, seq);
+		tso_check_payload(&s, base);
+		seq += s.len;
+		if (!is_tso(&s))
+			continue;
+		assert_true(s.nb_segs <= 5);
+		assert_true(s.len <= 8 * TSO_SEG);
+		if (seq != base + 30000)
+			assert_int_equal(s.len % TSO_SEG, 0);
+	}
+	assert_int_equal(seq, base + 30000);
+	/* 7 segments (5 mbufs), 7 again, then the last 9728 bytes */
+	assert_int_equal(ife_tcp_stats(f->st)->tx_tso, 3);
+	ife_tcp_stack_destroy(&f->st);
+	drain(f);
+
+	/* tso_mtu 1486: wire segments of 1486 - 20 - 32 bytes. */
+	fx_params(f);
+	f->p.tx_tso_v4 = true;
+	f->p.tso_mtu = 1500 - 14;
+	fx_start(f);
+	base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	c = f->conn;
+	tso_write(f, c, 0, 30000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(is_tso(&s));
+	assert_int_equal(s.segsz, 1486 - 20 - 32);
+	assert_int_equal(s.len, 30000);
+	tso_check_payload(&s, base);
+}
+
+/* The pool runs dry while a super-segment's chain is built: what was
+ * taken goes back (the fixture's pool check), nothing is sent, and output
+ * retries 1 ms later. */
+static void
+test_tcp_tso_pool_exhaustion_retries(void **state)
+{
+	struct fx *f = *state;
+	static struct seg s;
+	struct rte_mempool *small = rte_pktmbuf_pool_create(
+		"t_tso_small", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	assert_non_null(small);
+	f->p.mp = small;
+	f->p.tx_tso_v4 = true;
+	fx_start(f);
+	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
+	struct ife_tcp_conn *c = f->conn;
+	tso_ack_port(f, PEER_PORT, base, 0, NULL, 0); /* window closed */
+	tso_write(f, c, 0, 20000);
+	/* Leave 4 mbufs: the chain needs 11. */
+	struct rte_mbuf *hold[64];
+	unsigned nh = 0;
+	while (rte_mempool_avail_count(small) > 4)
+		hold[nh++] = rte_pktmbuf_alloc(small);
+	unsigned used = rte_mempool_in_use_count(small);
+	uint64_t nomb = ife_tcp_stats(f->st)->tx_no_mbuf;
+	tso_ack_port(f, PEER_PORT, base, 65535, NULL, 0); /* opens */
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(rte_mempool_in_use_count(small), used);
+	assert_int_equal(ife_tcp_stats(f->st)->tx_no_mbuf, nomb + 1);
+	assert_int_equal(ife_tcp_stats(f->st)->tx_tso, 0);
+	assert_true(c->flags & TF_OUT_RETRY);
+	assert_int_equal(c->snd_nxt, base);
+	for (unsigned k = 0; k < nh; k++)
+		rte_pktmbuf_free(hold[k]);
+	advance(f, 1);
+	assert_int_equal(pop(f, &s), 1);
+	assert_true(is_tso(&s));
+	assert_int_equal(s.seq, base);
+	assert_int_equal(s.len, 20000);
+	tso_check_payload(&s, base);
+	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 0);
+	ife_tcp_abort(f->st, c, f->now);
+	while (pop(f, &s))
+		;
+	ife_tcp_stack_destroy(&f->st);
+	assert_int_equal(rte_mempool_in_use_count(small), 0);
+	rte_mempool_free(small);
+}
+
+/* tso_max beyond the 16-bit IP length, tso_mtu outside 256..mtu. */
+static void
+test_tcp_tso_params_validated(void **state)
+{
+	struct fx *f = *state;
+	struct ife_tcp_stack *st = NULL;
+	struct ife_tcp_params p = f->p;
+	p.tx_tso_v4 = true;
+	p.tso_max = IFE_TCP_TSO_MAX + 1;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p.tso_max = 100000;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p.tso_max = 0;
+	p.tso_mtu = 200;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	p.tso_mtu = 1501;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), -EINVAL);
+	assert_null(st);
+	p.tso_mtu = 1486;
+	p.tso_max = IFE_TCP_TSO_MAX;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), 0);
+	assert_int_equal(st->p.tso_max, IFE_TCP_TSO_MAX);
+	ife_tcp_stack_destroy(&st);
+	p.tso_max = 0;
+	assert_int_equal(ife_tcp_stack_create(&p, &st), 0);
+	assert_int_equal(st->p.tso_max, IFE_TCP_TSO_MAX);
+	ife_tcp_stack_destroy(&st);
+}
+
 /* Two stacks joined by a lossy, reordering wire: bulk data both ways. */
 struct wire {
 	struct rte_mbuf *q[4096];
@@ -2743,6 +3468,23 @@ wrand(struct wire *w)
 {
 	w->rng = w->rng * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (uint32_t)(w->rng >> 33);
+}
+
+static int wire_out(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip);
+
+/* The port of a stack with TSO: super-segments reach the wire cut into
+ * segments (each may then be lost or reordered on its own). */
+static int
+wire_out_tso(void *ctx, struct rte_mbuf *m, const struct ife_tcp_ip *ip)
+{
+	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+		return wire_out(ctx, m, ip);
+	struct rte_mbuf *w[128];
+	struct ife_tcp_ip wip[128];
+	unsigned n = nic_segment(m, ip, w, wip, 128);
+	for (unsigned k = 0; k < n; k++)
+		wire_out(ctx, w[k], &wip[k]);
+	return 0;
 }
 
 static int
@@ -2792,6 +3534,8 @@ peer_pump(struct peer *p)
 
 /* Run the two stacks as if SACK had not been negotiated. */
 static int two_stacks_nosack;
+/* Both stacks send with IPv4 TSO (the wire cuts the super-segments). */
+static int two_stacks_tso;
 
 static void
 peer_ev(void *app, struct ife_tcp_conn *c, void *ctx, unsigned bits)
@@ -2875,7 +3619,8 @@ run_two_stacks(unsigned loss, unsigned reorder, uint8_t cc, size_t bytes)
 	p.cc = cc;
 	p.rto_min_ms = 50;
 	p.delack_ms = 10;
-	p.ip_output = wire_out;
+	p.ip_output = two_stacks_tso ? wire_out_tso : wire_out;
+	p.tx_tso_v4 = two_stacks_tso;
 	p.event = peer_ev;
 	p.output_ctx = &w1;
 	p.app = &a;
@@ -2929,6 +3674,9 @@ run_two_stacks(unsigned loss, unsigned reorder, uint8_t cc, size_t bytes)
 		assert_int_equal(sackrec + ife_tcp_stats(a.st)->sack_blocks_rx +
 					 ife_tcp_stats(b.st)->sack_blocks_rx,
 				 0);
+	if (two_stacks_tso)
+		assert_true(ife_tcp_stats(a.st)->tx_tso > 0 &&
+			    ife_tcp_stats(b.st)->tx_tso > 0);
 	/* Let TIME_WAIT run out: nothing left, no mbuf leaked. */
 	for (int t = 0; t < 61000; t++) {
 		now += MS;
@@ -2975,6 +3723,18 @@ test_tcp_two_stacks_loss_reorder_nosack(void **state)
 	two_stacks_nosack = 1;
 	run_two_stacks(5, 10, IFE_TCP_CC_NEWRENO, 300000);
 	two_stacks_nosack = 0;
+}
+
+/* With TSO on both sides: super-segments cut on the wire, bulk data both
+ * ways, clean and with loss and reordering of the wire segments. */
+static void
+test_tcp_two_stacks_tso(void **state)
+{
+	(void)state;
+	two_stacks_tso = 1;
+	run_two_stacks(0, 0, IFE_TCP_CC_NEWRENO, 1 << 20);
+	run_two_stacks(5, 10, IFE_TCP_CC_CUBIC, 300000);
+	two_stacks_tso = 0;
 }
 
 int
@@ -3073,6 +3833,16 @@ main(void)
 		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_newreno),
 		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_cubic),
 		cmocka_unit_test(test_tcp_two_stacks_loss_reorder_nosack),
+		T(test_tcp_tso_sends_super_segments),
+		T(test_tcp_tso_wire_matches_plain),
+		T(test_tcp_tso_rto_retransmission_is_plain),
+		T(test_tcp_tso_fast_retransmit_is_plain),
+		T(test_tcp_tso_never_carries_fin),
+		T(test_tcp_tso_per_family),
+		T(test_tcp_tso_port_limits),
+		T(test_tcp_tso_pool_exhaustion_retries),
+		T(test_tcp_tso_params_validated),
+		cmocka_unit_test(test_tcp_two_stacks_tso),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(mp);

@@ -90,6 +90,9 @@ static const struct setting settings[] = {
 	 "send a gratuitous ARP at start [on]"},
 	{"csum-offload", T_BOOL, F(csum_offload), 0, 0, 0,
 	 "let the port compute and check TCP checksums when it can [on]"},
+	{"tso", T_BOOL, F(tso), 0, 0, 0,
+	 "let the port cut TCP super-segments of up to 64 KB into segments "
+	 "(TSO) when it can; needs csum-offload [on]"},
 };
 
 void
@@ -113,6 +116,7 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "warning");
 	cfg->garp = true;
 	cfg->csum_offload = true;
+	cfg->tso = true;
 }
 
 static int __attribute__((format(printf, 4, 5)))

@@ -50,6 +50,7 @@ struct ife_dp_config {
 	uint32_t tcp_sndbuf;	/**< send queue bytes per connection */
 	bool garp;		/**< send a gratuitous ARP at start */
 	bool csum_offload;	/**< use the port's TCP checksum offloads */
+	bool tso;		/**< and its TCP segmentation offload */
 	bool help;		/**< --help was given */
 };
 

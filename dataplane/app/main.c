@@ -269,9 +269,27 @@ dump_stats(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 		rename(tmp, cfg->stats_file);
 }
 
+/* The TX offloads port_setup() turned on, for the TCP stack and the net
+ * layer. */
+struct port_tx {
+	bool tcp_csum;	       /* TCP checksums */
+	bool tso_v4, tso_v6;   /* TCP segmentation, per family */
+	uint16_t tso_max_segs; /* mbufs per packet; 0 = no limit */
+	uint16_t tso_max_pkts; /* segments per super-segment; 0 = any */
+	uint16_t tso_mtu_less; /* what the port's TSO MTU check adds */
+};
+
+/* net_tap's TSO is librte_gso in the PMD (DPDK 22.11, checked against its
+ * tx_burst): TCP/IPv4 only (an IPv6 super-segment leaves as one giant
+ * frame), at most 64 segments per super-segment (MAX_GSO_MBUFS; more is
+ * refused), and a segment is refused when l2_len + l3_len + l4_len +
+ * tso_segsz exceeds the MTU, Ethernet header included. A refused packet
+ * also stops the rest of its burst. */
+#define TAP_GSO_MAX_SEGS 64
+
 static int
 port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
-	   struct rte_mempool *pool, bool *tx_tcp_csum, char *err,
+	   struct rte_mempool *pool, struct port_tx *tx, char *err,
 	   size_t errlen)
 {
 	struct rte_eth_dev_info info;
@@ -299,17 +317,39 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 	}
 	/* Checksum offloads where the port has them (the TCP stack computes
 	 * them in software otherwise, and checks RX flags it is given). */
-	*tx_tcp_csum = false;
+	memset(tx, 0, sizeof(*tx));
 	if (cfg->csum_offload) {
-		uint64_t tx = RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-		if ((info.tx_offload_capa & tx) == tx) {
-			conf.txmode.offloads |= tx;
-			*tx_tcp_csum = true;
+		uint64_t want = RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		if ((info.tx_offload_capa & want) == want) {
+			conf.txmode.offloads |= want;
+			tx->tcp_csum = true;
 		}
 		/* the TCP stack reads RX_L4_CKSUM_*; the net layer checks
 		 * IPv4 header checksums itself (20 bytes) */
 		conf.rxmode.offloads |=
 			info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	}
+	/* TCP segmentation offload: the stack hands new data over in
+	 * super-segments of up to 64 KB (mbuf chains) that the port cuts
+	 * into segments, computing the IPv4 and TCP checksums of each. A
+	 * wire segment spans at most 3 mbufs (header, and its payload across
+	 * two 2 KiB mbufs): a port that takes fewer per segment is not
+	 * used. */
+	uint64_t tso =
+		RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+		RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	uint16_t mtu_segs = info.tx_desc_lim.nb_mtu_seg_max;
+	if (cfg->tso && tx->tcp_csum && (info.tx_offload_capa & tso) == tso &&
+	    (mtu_segs == 0 || mtu_segs >= 3)) {
+		bool tap = strcmp(info.driver_name, "net_tap") == 0;
+		conf.txmode.offloads |= tso;
+		tx->tso_v4 = true;
+		tx->tso_v6 = !tap; /* librte_gso: TCP/IPv4 only */
+		tx->tso_max_segs = info.tx_desc_lim.nb_seg_max;
+		if (tap) {
+			tx->tso_max_pkts = TAP_GSO_MAX_SEGS;
+			tx->tso_mtu_less = RTE_ETHER_HDR_LEN;
+		}
 	}
 	rc = rte_eth_dev_configure(port, nq, nq, &conf);
 	if (rc != 0) {
@@ -351,7 +391,7 @@ port_setup(const struct ife_dp_config *cfg, uint16_t port, uint16_t nq,
 static int
 tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	  unsigned nw, struct rte_mempool *pool, uint16_t port,
-	  bool tx_tcp_csum)
+	  const struct port_tx *tx)
 {
 	struct ife_dp_svc_port ports[IFE_DP_SVC_MAX_PORTS];
 	char err[160];
@@ -372,7 +412,11 @@ tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	p.event = ife_dp_svc_event;
 	p.max_conns = cfg->tcp_max_conns;
 	p.rcv_buf = cfg->tcp_rcvbuf;
-	p.tx_csum_offload = tx_tcp_csum;
+	p.tx_csum_offload = tx->tcp_csum;
+	p.tx_tso_v4 = tx->tso_v4;
+	p.tx_tso_v6 = tx->tso_v6;
+	p.tso_max_segs = tx->tso_max_segs;
+	p.tso_max_pkts = tx->tso_max_pkts;
 	p.snd_buf = cfg->tcp_sndbuf;
 	p.socket_id = rte_eth_dev_socket_id(port);
 	p.cc = strcmp(cfg->tcp_cc, "cubic") == 0 ? IFE_TCP_CC_CUBIC
@@ -391,6 +435,9 @@ tcp_setup(const struct ife_dp_config *cfg, struct ife_dp_worker *workers,
 	uint16_t mtu = 1500;
 	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu >= 576)
 		p.mtu = mtu;
+	if (tx->tso_mtu_less != 0)
+		p.tso_mtu =
+			(uint16_t)((p.mtu ? p.mtu : 1500) - tx->tso_mtu_less);
 	if (getrandom(p.secret, sizeof(p.secret), 0) != sizeof(p.secret)) {
 		fprintf(stderr, "imapfe-dataplane: getrandom: %s\n",
 			strerror(errno));
@@ -568,9 +615,8 @@ main(int argc, char **argv)
 			cfg.mbufs, rte_strerror(rte_errno));
 		goto out;
 	}
-	bool tx_tcp_csum = false;
-	if (port_setup(&cfg, port, (uint16_t)nw, pool, &tx_tcp_csum, err,
-		       sizeof(err))) {
+	struct port_tx tx;
+	if (port_setup(&cfg, port, (uint16_t)nw, pool, &tx, err, sizeof(err))) {
 		fprintf(stderr, "imapfe-dataplane: %s\n", err);
 		goto out;
 	}
@@ -589,6 +635,9 @@ main(int argc, char **argv)
 		.l4_protos = 1ull << 6, /* TCP */
 		.neigh_max_age = (uint64_t)cfg.arp_max_age_s * rte_get_tsc_hz(),
 		.solicit_interval = rte_get_tsc_hz(),
+		/* with IPv4 TSO the stack flags every IPv4 segment
+		 * RTE_MBUF_F_TX_IP_CKSUM and the port sums the headers */
+		.tx_ip4_cksum_offload = tx.tso_v4,
 	};
 	memcpy(ncfg.ip6, cfg.ip6, 16);
 	memcpy(ncfg.mac, mac.addr_bytes, 6);
@@ -616,7 +665,7 @@ main(int argc, char **argv)
 				   rte_get_tsc_hz());
 	}
 
-	if (tcp_setup(&cfg, workers, nw, pool, port, tx_tcp_csum) != 0)
+	if (tcp_setup(&cfg, workers, nw, pool, port, &tx) != 0)
 		goto out;
 	if (cfg.fault[0] != '\0' && strcmp(cfg.fault, "off") != 0) {
 		for (unsigned i = 0; i < nw; i++) {
@@ -645,11 +694,14 @@ main(int argc, char **argv)
 		 ib[3]);
 	fprintf(stderr,
 		"imapfe-dataplane: port %u up, %s at "
-		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s%s\n",
+		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s%s%s\n",
 		port, ipbuf, mac.addr_bytes[0], mac.addr_bytes[1],
 		mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4],
 		mac.addr_bytes[5], nw, no_huge ? ", no hugepages" : "",
-		tx_tcp_csum ? ", TCP checksums offloaded" : "");
+		tx.tcp_csum ? ", TCP checksums offloaded" : "",
+		!tx.tso_v4  ? ""
+		: tx.tso_v6 ? ", TSO"
+			    : ", TSO (IPv4 only)");
 
 	if (nlcores == 1) {
 		ife_dp_worker_run(&workers[0]);

@@ -11,7 +11,9 @@
  *
  * One ife_fault per worker lcore (no locks; not thread-safe). All memory is
  * allocated by ife_fault_create(); nothing is allocated afterwards except
- * the deep copies that duplication makes (from the packet's own mempool).
+ * the deep copies that duplication makes (from the packet's own mempool;
+ * the whole mbuf chain, offload metadata included, so TSO super-segments
+ * are duplicated whole).
  *
  * Errors: 0 or negative errno (-EINVAL, -ENOMEM).
  */
@@ -37,7 +39,7 @@ enum ife_fault_dir {
 /** Probabilities (0..1) and delays for one direction. */
 struct ife_fault_dir_params {
 	double drop;	     /**< packet freed */
-	double dup;	     /**< packet sent twice (second is a deep copy) */
+	double dup;	     /**< packet sent twice (second: a deep copy) */
 	double reorder;	     /**< held for reorder_us: later packets overtake */
 	double delay;	     /**< held for delay_us */
 	uint32_t delay_us;   /**< default 2000 */

@@ -151,6 +151,12 @@ struct ife_net_cfg {
 	uint64_t neigh_max_age;
 	/** At most one solicitation per destination per this interval. */
 	uint64_t solicit_interval;
+	/** The port computes IPv4 header checksums: ife_net_output() leaves
+	 * them 0, and every IPv4 datagram it builds must reach the port
+	 * with RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM (the TCP stack's
+	 * tx_tso_v4 sets them on all its segments) and l2_len / l3_len.
+	 * TSO needs it: the port rewrites every segment's header. */
+	bool tx_ip4_cksum_offload;
 };
 
 /** One worker's net state. Caller-owned storage; init with ife_net_init. */
@@ -214,8 +220,16 @@ enum ife_net_verdict ife_net_input(struct ife_net *net, uint8_t *frame,
 /**
  * Prepend IP and Ethernet headers to a transport segment.
  *
+ * There is no MTU check: the transport sizes its segments, and a TCP
+ * segmentation offload (TSO) super-segment is longer than the MTU on
+ * purpose (the port cuts it, rewriting the IPv4 total length, which is
+ * written here from @p l4_len, and the header checksum per segment). The
+ * segment need not be contiguous past the headers: only @p l4's headroom
+ * is written.
+ *
  * @param l4       the segment (transport header and payload, checksummed
  *                 by the caller); @p headroom writable bytes precede it.
+ * @param l4_len   its length (all of an mbuf chain: pkt_len).
  * @param frame    out: start of the frame (l4 - header size).
  * @param frame_len out: its length.
  * @return 0; IFE_AGAIN if the next hop's MAC is not known (call

@@ -82,8 +82,12 @@ ife_net_output(struct ife_net *net, uint8_t *l4, uint32_t l4_len,
 		ip[10] = ip[11] = 0;
 		memcpy(ip + 12, tx->src, 4);
 		memcpy(ip + 16, tx->dst, 4);
-		uint16_t c = ife_net_cksum(ip, 20);
-		memcpy(ip + 10, &c, 2);
+		/* Offloaded: DPDK wants the field 0 under
+		 * RTE_MBUF_F_TX_IP_CKSUM (the port sums the header as is). */
+		if (!net->cfg.tx_ip4_cksum_offload) {
+			uint16_t c = ife_net_cksum(ip, 20);
+			memcpy(ip + 10, &c, 2);
+		}
 	} else {
 		ip[0] = 0x60;
 		ip[1] = ip[2] = ip[3] = 0;

@@ -107,9 +107,27 @@ typedef void (*ife_tcp_event_fn)(void *app, struct ife_tcp_conn *c,
  * and l4_len set when params.tx_csum_offload). @p ip gives addresses, family
  * and the TCP length. Return 0 if queued, negative if dropped (the callback
  * has freed @p m either way).
+ *
+ * With params.tx_tso_v4 / tx_tso_v6, @p m may also be a TSO super-segment
+ * (docs/tcp.md, "TSO"): an mbuf chain longer than the MTU with
+ * RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM and RTE_MBUF_F_TX_IPV4 |
+ * RTE_MBUF_F_TX_IP_CKSUM or RTE_MBUF_F_TX_IPV6 in ol_flags, l4_len (TCP
+ * header with options, all in the first mbuf) and tso_segsz (payload per
+ * wire segment) set, and in the TCP checksum field the pseudo-header sum
+ * without the length (DPDK's rule for TSO). The callback must put the IP
+ * header in front without a size check against the MTU, its total length
+ * from @p ip->len (the port rewrites it per segment), set l2_len and
+ * l3_len, and leave the IPv4 header checksum to the port. With
+ * tx_tso_v4, every IPv4 segment (TSO or not) carries RTE_MBUF_F_TX_IPV4 |
+ * RTE_MBUF_F_TX_IP_CKSUM, so the IP layer can leave the header checksum
+ * of all of them 0 (ife_net_cfg.tx_ip4_cksum_offload).
  */
 typedef int (*ife_tcp_output_fn)(void *ctx, struct rte_mbuf *m,
 				 const struct ife_tcp_ip *ip);
+
+/** Largest TSO super-segment payload: an IPv4 total length of 65535 less
+ * the IPv4 header (20) and the largest TCP header (60). */
+#define IFE_TCP_TSO_MAX (65535u - 20u - 60u)
 
 /** Stack creation parameters. Zero fields take the documented default. */
 struct ife_tcp_params {
@@ -128,6 +146,28 @@ struct ife_tcp_params {
 	bool tx_csum_offload; /**< the port computes TCP checksums on TX */
 	uint32_t rcv_buf;     /**< receive window bytes per conn; 262144 */
 	uint32_t snd_buf;     /**< send queue bytes per conn; 262144 */
+	/** The port segments TCP/IPv4 super-segments (TSO) and computes
+	 * IPv4 header checksums: new data may go out as one chain of up to
+	 * tso_max bytes, and every IPv4 segment carries
+	 * RTE_MBUF_F_TX_IP_CKSUM (see ife_tcp_output_fn). */
+	bool tx_tso_v4;
+	bool tx_tso_v6; /**< the same for TCP/IPv6 (no IP checksum) */
+	/** mbufs one TSO packet may span (the port's nb_seg_max); 0 = no
+	 * limit. A super-segment is cut short to fit. */
+	uint16_t tso_max_segs;
+	/** wire segments one super-segment may become; 0 = no limit
+	 * (net_tap's software GSO makes at most 64) */
+	uint16_t tso_max_pkts;
+	/** IP MTU the port checks each wire segment of a super-segment
+	 * against, when below mtu: a wire segment then carries at most
+	 * tso_mtu - IP header - TCP header bytes. net_tap counts the
+	 * Ethernet header in its MTU (it refuses l2 + l3 + l4 + tso_segsz >
+	 * MTU), so imapfe-dataplane passes mtu - 14 for it. 0 = mtu;
+	 * otherwise 256..mtu. */
+	uint16_t tso_mtu;
+	/** payload bytes of one super-segment, 1..IFE_TCP_TSO_MAX; 0 =
+	 * IFE_TCP_TSO_MAX (the 16-bit IP length with the largest headers) */
+	uint32_t tso_max;
 	/** in-order + out-of-order mbufs per conn; 0 = enough for rcv_buf
 	 * in segments of 1 KiB, at least 512. The window never offers more
 	 * than the mbufs left here can hold in full-sized segments. */
@@ -216,6 +256,11 @@ struct ife_tcp_stats {
 	/* memory */
 	uint64_t tx_mem_wait; /**< writes refused: tx_mbuf_max reached */
 	uint64_t tx_mem_wake; /**< WRITABLE raised when it freed again */
+	/* TCP segmentation offload (each super-segment also counts as the
+	 * wire segments it becomes in tx_segs and tx_data_segs, and its
+	 * payload in tx_bytes) */
+	uint64_t tx_tso;       /**< super-segments handed to the port */
+	uint64_t tx_tso_bytes; /**< their payload bytes */
 };
 
 /**
@@ -248,7 +293,8 @@ struct ife_tcp_stats {
 	X(challenge_acks) X(challenge_acks_limited) X(pmtu_updates) \
 	X(sack_blocks_rx) X(sack_blocks_bad) X(sack_dsack_rx) \
 	X(sack_recovery) X(sack_rto_recovery) X(sack_retrans_segs) \
-	X(sack_reneging) X(tx_mem_wait) X(tx_mem_wake)
+	X(sack_reneging) X(tx_mem_wait) X(tx_mem_wake) X(tx_tso) \
+	X(tx_tso_bytes)
 // clang-format on
 
 /** States of RFC 9293 section 3.3.2. */
@@ -282,7 +328,8 @@ struct ife_tcp_info {
  * @param p parameters; p->mp, p->ip_output and p->event are required.
  * @param st_r receives the stack.
  * @return 0, -EINVAL (missing or out-of-range parameter, message on stderr
- *         is not printed; see docs), -ENOMEM.
+ *         is not printed; see docs: among others tso_max above
+ *         IFE_TCP_TSO_MAX, tso_mtu outside 256..mtu), -ENOMEM.
  */
 int ife_tcp_stack_create(const struct ife_tcp_params *p,
 			 struct ife_tcp_stack **st_r);

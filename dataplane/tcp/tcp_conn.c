@@ -61,6 +61,7 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	DEF(max_retries, 12);
 	DEF(syn_retries, 5);
 	DEF(challenge_ack_limit, 1000);
+	DEF(tso_max, IFE_TCP_TSO_MAX);
 	if (p.max_conns > (1u << 24) || p.wheel_slots > (1u << 20) ||
 	    p.wheel_slots < 16 || (p.wheel_slots & (p.wheel_slots - 1)) ||
 	    p.mtu < 576 || p.mtu > 9216 || p.cc > IFE_TCP_CC_CUBIC ||
@@ -69,6 +70,11 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	    p.ooo_max_segs > 255 || p.ooo_max_segs > p.rcvq_max_segs ||
 	    p.rto_min_ms > p.rto_max_ms || p.rto_init_ms > p.rto_max_ms ||
 	    p.delack_ms >= p.rto_min_ms)
+		return -EINVAL;
+	/* A super-segment must fit the 16-bit IP length with the largest
+	 * headers; a port's segment MTU is no larger than the path's. */
+	if (p.tso_max > IFE_TCP_TSO_MAX ||
+	    (p.tso_mtu != 0 && (p.tso_mtu < 256 || p.tso_mtu > p.mtu)))
 		return -EINVAL;
 	if (p.rx_mbuf_max == 0)
 		p.rx_mbuf_max = p.mp->size / 2 ? p.mp->size / 2 : 1;

@@ -1,8 +1,9 @@
 /*
  * Output: segment building (header, options, payload copied from the send
- * queue), checksums (software, or the pseudo-header sum for TX offload),
- * the send loop (windows, sender SWS avoidance, FIN, persist), ACKs,
- * RFC 5961 challenge ACKs and RSTs for segments without a connection.
+ * queue), TSO super-segments (mbuf chains the port cuts into segments),
+ * checksums (software, or the pseudo-header sum for TX offload), the send
+ * loop (windows, sender SWS avoidance, FIN, persist), ACKs, RFC 5961
+ * challenge ACKs and RSTs for segments without a connection.
  */
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -147,8 +148,8 @@ put_syn_opts(uint8_t *o, uint16_t mss, int sack, int ts, uint32_t tsval,
 /* RFC 2018 4: SACK blocks from the out-of-order queue, the block holding
  * the most recently received segment first. */
 static unsigned
-put_sack(struct ife_tcp_stack *st, const struct ife_tcp_conn *c, uint8_t *o,
-	 unsigned maxblk)
+put_sack(const struct ife_tcp_conn *c, uint8_t *o, unsigned maxblk,
+	 unsigned *nblk_r)
 {
 	uint32_t blk[4][2];
 	unsigned nb = 0, first = 0;
@@ -186,12 +187,14 @@ put_sack(struct ife_tcp_stack *st, const struct ife_tcp_conn *c, uint8_t *o,
 		out++;
 	}
 	o[3] = (uint8_t)(2 + 8 * out);
-	st->stats.sack_blocks_tx += out;
+	*nblk_r = out;
 	return n;
 }
 
-/* Fill the TCP header and checksum of a built segment and hand it to the
- * net layer. @p m holds header + options + payload, contiguous. */
+/* Fill the TCP checksum of a built segment and hand it to the net layer.
+ * @p m holds header + options + payload, contiguous, or is a TSO
+ * super-segment (RTE_MBUF_F_TX_TCP_SEG and tso_segsz already set; header
+ * and options in the first mbuf). */
 static int
 tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 	 const uint8_t *src, const uint8_t *dst, unsigned hlen)
@@ -199,6 +202,7 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	struct ife_tcp_ip ip;
 	uint32_t len = m->pkt_len;
+	uint32_t segs = 1;
 
 	ip.family = family;
 	ip.pad = 0;
@@ -206,19 +210,38 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 	memcpy(ip.src, src, 16);
 	memcpy(ip.dst, dst, 16);
 	th->cksum = 0;
-	uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
-	if (st->p.tx_csum_offload) {
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		/* DPDK's TSO rule: the port adds each segment's length, so
+		 * the field holds the pseudo-header sum without it (as
+		 * rte_ipv4_phdr_cksum() / rte_ipv6_phdr_cksum() give with
+		 * RTE_MBUF_F_TX_TCP_SEG). */
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			       (family == 6 ? RTE_MBUF_F_TX_IPV6
+					    : RTE_MBUF_F_TX_IPV4 |
+						      RTE_MBUF_F_TX_IP_CKSUM);
+		m->l4_len = hlen;
+		th->cksum = __rte_raw_cksum_reduce(
+			tcp_pseudo_sum(family, src, dst, 0));
+		segs = (len - hlen + m->tso_segsz - 1) / m->tso_segsz;
+	} else if (st->p.tx_csum_offload) {
+		uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
 		m->ol_flags |=
 			RTE_MBUF_F_TX_TCP_CKSUM |
 			(family == 6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
 		m->l4_len = hlen;
 		th->cksum = __rte_raw_cksum_reduce(ps);
 	} else {
+		uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
 		uint32_t sum = __rte_raw_cksum(th, len, ps);
 		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
 		th->cksum = ck;
 	}
-	st->stats.tx_segs++;
+	/* With IPv4 TSO the port computes every IPv4 header checksum, and
+	 * the net layer leaves them 0 (ife_net_cfg.tx_ip4_cksum_offload):
+	 * each IPv4 segment must say so, not only the super-segments. */
+	if (family == 4 && st->p.tx_tso_v4)
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	st->stats.tx_segs += segs;
 	if (st->p.ip_output(st->p.output_ctx, m, &ip) < 0) {
 		st->stats.tx_output_err++;
 		return -ENOBUFS;
@@ -293,56 +316,182 @@ tcp_output_retry(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	tcp_timer_update(st, c);
 }
 
-int
-tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
-	     uint32_t len, uint8_t flags)
+/* mbufs one super-segment may span at most, whatever the port allows: the
+ * size of tcp_send()'s array (IFE_TCP_TSO_MAX bytes take 110 mbufs of the
+ * smallest data room stack creation accepts, 596 bytes). */
+#define TCP_TSO_MBUFS 128
+
+static inline bool
+tcp_tso_on(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
+{
+	return c->family == 6 ? st->p.tx_tso_v6 : st->p.tx_tso_v4;
+}
+
+/*
+ * TSO: of the @p len bytes at @p seq that the windows allow, how many go
+ * as one super-segment, cut by the port into wire segments of *@p segsz_r
+ * bytes: whole segments only, except the end of the send queue. When the
+ * FIN follows the queue, the last piece (at most one segment) is held
+ * back to carry it as a plain segment, so no super-segment carries FIN
+ * and the wire sees what it would without TSO. Returns 0 when no more
+ * than one segment would go: the caller sends a plain one. Clears FIN
+ * and, unless the super-segment ends the queue, PSH in *@p flags.
+ */
+static uint32_t
+tcp_tso_plan(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c,
+	     uint32_t seq, uint32_t len, unsigned hlen, uint32_t room,
+	     uint8_t *flags, uint16_t *segsz_r)
+{
+	uint32_t unit = room;
+	if (st->p.tso_mtu != 0) {
+		uint32_t over = (c->family == 6 ? 40u : 20u) + hlen;
+		unit = tcp_min32(unit, st->p.tso_mtu - over);
+	}
+	uint32_t cap = st->p.tso_max;
+	if (st->p.tso_max_pkts != 0 &&
+	    (uint64_t)unit * st->p.tso_max_pkts < cap)
+		cap = unit * st->p.tso_max_pkts;
+	/* Every mbuf of the chain holds what its data room leaves after
+	 * the headroom; the first also the TCP header (the net layer
+	 * prepends IP and Ethernet in its headroom). */
+	uint32_t seg_room =
+		rte_pktmbuf_data_room_size(st->p.mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t nmax = TCP_TSO_MBUFS;
+	if (st->p.tso_max_segs != 0)
+		nmax = tcp_min32(nmax, st->p.tso_max_segs);
+	cap = tcp_min32(cap, seg_room - hlen + (nmax - 1) * seg_room);
+
+	bool tail = seq - c->snd_una + len == c->sndq_bytes;
+	if (len > cap) {
+		len = cap;
+		tail = false;
+	}
+	uint32_t n;
+	if (tail && (*flags & TH_FIN))
+		n = (len - 1) / unit * unit;
+	else if (tail)
+		n = len;
+	else
+		n = len / unit * unit;
+	if (n <= unit)
+		return 0;
+	*flags &= (uint8_t)~TH_FIN;
+	if (n < len)
+		*flags &= (uint8_t)~TH_PSH;
+	*segsz_r = (uint16_t)unit;
+	return n;
+}
+
+/* Chain @p n more mbufs of @p seg_room bytes each after @p m, holding the
+ * send-queue bytes from offset @p off on; @p len in all. */
+static void
+tcp_tso_fill(struct ife_tcp_conn *c, struct rte_mbuf *m, struct rte_mbuf **more,
+	     unsigned n, uint32_t off, uint32_t len, uint32_t seg_room)
+{
+	struct rte_mbuf *last = m;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t k = tcp_min32(len, seg_room);
+		uint8_t *q =
+			(uint8_t *)rte_pktmbuf_append(more[i], (uint16_t)k);
+		sndq_copy(c, off, k, q);
+		off += k;
+		len -= k;
+		last->next = more[i];
+		last = more[i];
+		m->nb_segs++;
+		m->pkt_len += k;
+	}
+}
+
+/*
+ * Build and send one segment at @p seq: @p len payload bytes at most
+ * (cut to what the MSS leaves after the options, and then without FIN),
+ * or with @p tso a super-segment of new data (tcp_tso_plan()). Returns
+ * the payload + FIN sent, or -ENOMEM (nothing sent, a retry is set).
+ */
+static int
+tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
+	 uint32_t len, uint8_t flags, bool tso)
 {
 	uint8_t opt[40];
-	unsigned olen = 0;
+	unsigned olen = 0, nsack = 0;
 	uint16_t win16;
 
-	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
-	if (m == NULL) {
-		st->stats.tx_no_mbuf++;
-		tcp_output_retry(st, c);
-		return -ENOMEM;
-	}
 	if (flags & TH_SYN) {
 		uint16_t ours = c->family == 6 ? st->mss_v6 : st->mss_v4;
 		olen = put_syn_opts(opt, ours, !!(c->flags & TF_SACK_OK),
 				    !!(c->flags & TF_TS_OK), st->now_ms,
 				    c->ts_recent, !!(c->flags & TF_WS_OK),
 				    c->rcv_wscale);
-		/* RFC 7323 2.2: the window in a SYN is never scaled. */
-		uint32_t w = tcp_adv_window(st, c);
-		win16 = w > 65535 ? 65535 : (uint16_t)w;
 	} else {
 		if (c->flags & TF_TS_OK)
 			olen = put_ts(opt, st->now_ms, c->ts_recent);
 		if ((c->flags & TF_SACK_OK) && c->ooo_head && !(flags & TH_RST))
-			olen += put_sack(st, c, opt + olen,
-					 (c->flags & TF_TS_OK) ? 3 : 4);
-		uint32_t w = tcp_adv_window(st, c);
-		if (w == 0)
-			st->stats.zero_window_tx++;
-		win16 = (uint16_t)(w >> c->rcv_wscale);
+			olen += put_sack(c, opt + olen,
+					 (c->flags & TF_TS_OK) ? 3 : 4, &nsack);
 	}
+	unsigned hlen = 20 + olen;
 	/* A segment never carries more than the MSS allows after its
 	 * options (c->mss already leaves room for the timestamp option). */
 	uint32_t room = (uint32_t)c->mss + ((c->flags & TF_TS_OK) ? 12 : 0);
 	room = olen < room ? room - olen : 1;
-	if (len > room || len > st->max_seg_payload) {
-		len = tcp_min32(room, st->max_seg_payload);
-		flags &= (uint8_t)~TH_FIN; /* FIN goes after the rest */
+	room = tcp_min32(room, st->max_seg_payload);
+	uint16_t segsz = 0; /* TSO: payload per wire segment */
+	uint32_t tso_len = 0;
+	if (tso && len > room)
+		tso_len = tcp_tso_plan(st, c, seq, len, hlen, room, &flags,
+				       &segsz);
+	if (tso_len != 0) {
+		len = tso_len;
+	} else if (len > room) {
+		len = room;
+		/* FIN (and PSH, the end of the data) go after the rest. */
+		flags &= (uint8_t) ~(TH_FIN | TH_PSH);
 	}
-	unsigned hlen = 20 + olen;
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
-	if (p == NULL) {
+
+	/* All mbufs first, so that an empty pool leaves no trace but the
+	 * retry. A super-segment's are transient, as a segment's mbuf is:
+	 * outside the send-queue budget, freed by the PMD once sent. */
+	struct rte_mbuf *more[TCP_TSO_MBUFS - 1];
+	uint32_t first = len, seg_room = 0;
+	unsigned nmore = 0;
+	if (tso_len != 0) {
+		seg_room = rte_pktmbuf_data_room_size(st->p.mp) -
+			   RTE_PKTMBUF_HEADROOM;
+		first = tcp_min32(len, seg_room - hlen);
+		nmore = (len - first + seg_room - 1) / seg_room;
+	}
+	struct rte_mbuf *m = rte_pktmbuf_alloc(st->p.mp);
+	if (m != NULL && nmore > 0 &&
+	    rte_pktmbuf_alloc_bulk(st->p.mp, more, nmore) != 0) {
 		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	uint8_t *p = NULL;
+	if (m != NULL) {
+		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + first));
+		if (p == NULL) {
+			rte_pktmbuf_free(m);
+			if (nmore > 0)
+				rte_pktmbuf_free_bulk(more, nmore);
+		}
+	}
+	if (p == NULL) {
 		st->stats.tx_no_mbuf++;
 		tcp_output_retry(st, c);
 		return -ENOMEM;
 	}
+
+	uint32_t w = tcp_adv_window(st, c);
+	if (flags & TH_SYN) {
+		/* RFC 7323 2.2: the window in a SYN is never scaled. */
+		win16 = w > 65535 ? 65535 : (uint16_t)w;
+	} else {
+		if (w == 0)
+			st->stats.zero_window_tx++;
+		win16 = (uint16_t)(w >> c->rcv_wscale);
+	}
+	st->stats.sack_blocks_tx += nsack;
 	uint32_t ack = (flags & TH_ACK) ? c->rcv_nxt : 0;
 	fill_hdr((struct rte_tcp_hdr *)p, c->lport, c->rport, seq, ack, flags,
 		 win16, hlen);
@@ -352,8 +501,18 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 		if (c->state == IFE_TCP_SYN_SENT ||
 		    c->state == IFE_TCP_SYN_RCVD)
 			start++;
-		sndq_copy(c, seq - start, len, p + hlen);
-		st->stats.tx_data_segs++;
+		sndq_copy(c, seq - start, first, p + hlen);
+		uint32_t segs = 1;
+		if (tso_len != 0) {
+			tcp_tso_fill(c, m, more, nmore, seq - start + first,
+				     len - first, seg_room);
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+			m->tso_segsz = segsz;
+			segs = (len + segsz - 1) / segsz;
+			st->stats.tx_tso++;
+			st->stats.tx_tso_bytes += len;
+		}
+		st->stats.tx_data_segs += segs;
 		st->stats.tx_bytes += len;
 	} else if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
 		st->stats.tx_acks++;
@@ -375,6 +534,13 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	/* An output error is a lost segment: timers recover it. */
 	tcp_xmit(st, m, c->family, c->laddr, c->raddr, hlen);
 	return (int)len + ((flags & TH_FIN) ? 1 : 0);
+}
+
+int
+tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
+	     uint32_t len, uint8_t flags)
+{
+	return tcp_send(st, c, seq, len, flags, false);
 }
 
 void
@@ -518,8 +684,11 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		uint32_t q = c->sndq_bytes;
 		uint32_t wnd = tcp_min32(c->snd_wnd, cwnd);
 		uint32_t len = 0;
+		/* New data may go as one TSO super-segment; what is resent
+		 * (below SND.MAX) always goes one segment at a time. */
+		bool tso = c->snd_nxt == c->snd_max && tcp_tso_on(st, c);
 		if (off < q) {
-			len = tcp_min32(q - off, c->mss);
+			len = tcp_min32(q - off, tso ? st->p.tso_max : c->mss);
 			if (off + len > wnd)
 				len = wnd > off ? wnd - off : 0;
 			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1), with
@@ -541,10 +710,11 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 		uint32_t seq = c->snd_nxt;
 		if (SEQ_LT(seq, c->snd_max))
 			st->stats.retrans_segs++;
-		int rc = tcp_send_seg(st, c, seq, len, flags);
+		int rc = tcp_send(st, c, seq, len, flags, tso);
 		if (rc < 0)
-			break; /* no mbuf: tcp_send_seg set a retry */
-		/* rc = payload + FIN actually sent (options may shrink it). */
+			break; /* no mbuf: tcp_send set a retry */
+		/* rc = payload + FIN actually sent (options may shrink it,
+		 * TSO sends whole segments and never FIN). */
 		if ((uint32_t)rc != len + ((flags & TH_FIN) ? 1 : 0)) {
 			flags &= (uint8_t)~TH_FIN;
 			len = (uint32_t)rc;
