@@ -418,8 +418,11 @@ tcp_ack_new(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 			 * from one segment; resume at ssthresh. */
 			st->stats.spurious_rto_undo++;
 			c->cwnd = tcp_max32(c->cwnd, c->ssthresh);
-			/* Nothing was lost: stop resending the holes. */
+			/* Nothing was lost: stop resending the holes, and
+			 * step 4: go on with new data, not back N over what
+			 * the peer holds (SND.NXT = SND.MAX). */
 			c->flags &= ~(uint32_t)(TF_SACK_RXT | TF_RTO_LOSS);
+			c->snd_nxt = c->snd_max;
 		}
 	}
 	/* RTT: timestamps (RFC 7323 4) or one timed segment with Karn's
