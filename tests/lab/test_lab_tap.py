@@ -2,9 +2,11 @@
 the kernel of ife-srv is the peer on that tap (198.18.1.1/24).
 
 usage: test_lab_tap.py DATAPLANE [TCPLOAD]
-With TCPLOAD, TCP echo runs over the tap too, once with the port's TCP
-checksum offload (net_tap has it) and once with --no-csum-offload: a wrong
-pseudo-header sum or offload flag would make the kernel drop every segment."""
+With TCPLOAD, TCP echo runs over the tap too: with the port's TCP checksum
+offload and TSO (net_tap has both; its TSO is software GSO in the PMD, for
+TCP/IPv4), with the offload but --no-tso, and with --no-csum-offload: a
+wrong pseudo-header sum, offload flag or super-segment would make the
+kernel drop segments and the echo would not complete."""
 import json
 import os
 import sys
@@ -28,17 +30,21 @@ def tap_up():
     time.sleep(0.2)
 
 
-def tcp_echo(offload):
+def tcp_echo(offload, tso):
     extra = ["--no-garp", "--services", "echo:7", "--tcp-rcvbuf", "65536",
              "--tcp-sndbuf", "65536", "--lcores", "0,1"]
     if not offload:
         extra.append("--no-csum-offload")
+    if not tso:
+        extra.append("--no-tso")
+    what = "offload %s, TSO %s" % ("on" if offload else "off",
+                                  "on" if tso else "off")
     dp = L.Dataplane(EXE, "net_tap0,iface=ife-tap0", ip="198.18.1.2",
                      extra=extra).start()
     try:
-        L.check(("TCP checksums offloaded" in dp.up_line) == offload,
-                "offload %s: %s" % ("on" if offload else "off",
-                                    dp.up_line.strip()))
+        L.check(("TCP checksums offloaded" in dp.up_line) == offload and
+                ("TSO (IPv4 only)" in dp.up_line) == tso,
+                "%s: %s" % (what, dp.up_line.strip()))
         tap_up()
         p = L.run([TCPLOAD, "--addr", "198.18.1.2", "--mode", "echo",
                    "--port", "7", "--conns", "20", "--bytes", "262144",
@@ -48,15 +54,27 @@ def tcp_echo(offload):
     finally:
         rc, c = dp.stop()
     L.check(rc == 0 and r["completed"] == 20 and r["verify_failed"] == 0,
-            "TCP echo over net_tap, 20 x 256 KiB, SHA-256 verified "
-            "(offload %s)" % ("on" if offload else "off"))
+            "TCP echo over net_tap, 20 x 256 KiB, SHA-256 verified (%s, "
+            "%.0f Mbit/s)" % (what, r["mbit_per_s"]))
     L.check(c.get("tcp_drop_bad_csum", 0) == 0, "no bad checksums")
+    # With TSO, a good part of the echoed bytes leaves in super-segments
+    # (an echo forwards what has arrived: often a segment or two).
+    tso_bytes = c.get("tcp_tx_tso_bytes", 0)
+    if tso:
+        L.check(c.get("tcp_tx_tso", 0) > 0 and
+                tso_bytes * 5 > c.get("tcp_tx_bytes", 0),
+                "TSO: %d super-segments carried %d of %d bytes" % (
+                    c.get("tcp_tx_tso", 0), tso_bytes,
+                    c.get("tcp_tx_bytes", 0)))
+    else:
+        L.check(c.get("tcp_tx_tso", 0) == 0, "no super-segment")
 
 
 def test():
     if TCPLOAD:
-        tcp_echo(True)
-        tcp_echo(False)
+        tcp_echo(True, True)
+        tcp_echo(True, False)
+        tcp_echo(False, False)
     dp = L.Dataplane(EXE, "net_tap0,iface=ife-tap0", ip="198.18.1.2",
                      extra=["--no-garp"]).start()
     try:
