@@ -718,6 +718,33 @@ test_tcp_window_fits_the_queue_mbufs(void **state)
 	assert_int_equal(f->st->rx_held, 8);
 }
 
+/* Windows stop at each connection's fair share of the stack's free
+ * receive budget: 1000 flows with 256 KiB windows would otherwise promise
+ * three times the budget, and the excess is dropped (drop_rx_mem). */
+static void
+test_tcp_window_fair_share_of_receive_budget(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char d[1460];
+	const struct inopt o = {.mss = 1460, .ws = 0xff};
+	f->p.rx_mbuf_max = 40;
+	fx_start(f);
+	handshake_port(f, PEER_PORT + 1, &o);
+	handshake(f, &o); /* last: inj() talks to this one */
+	f->auto_read = 0;
+	assert_int_equal(ife_tcp_conn_count(f->st), 2);
+	while (pop(f, &s))
+		;
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, d, sizeof(d));
+	advance(f, 200);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + sizeof(d));
+	/* (40 - 1 held) / 2 connections = 19 segments at most */
+	assert_true(s.wnd > 0 && s.wnd <= 19 * 1460);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_rx_mem, 0);
+}
+
 static int
 got_event(const struct fx *f, const struct ife_tcp_conn *c, unsigned bit)
 {
@@ -3809,6 +3836,7 @@ main(void)
 		T(test_tcp_window_update_on_read_only_when_needed),
 		T(test_tcp_recv_max_whole_mbufs),
 		T(test_tcp_window_fits_the_queue_mbufs),
+		T(test_tcp_window_fair_share_of_receive_budget),
 		T(test_tcp_tx_mbuf_budget_across_connections),
 		T(test_tcp_send_chain_within_space_is_taken),
 		T(test_tcp_sack_rto_during_recovery),
