@@ -91,6 +91,7 @@ ife_tcp_stack_create(const struct ife_tcp_params *params,
 	st->p = p;
 	st->max_seg_payload =
 		(uint16_t)tcp_min32(room - RTE_PKTMBUF_HEADROOM - 60, 65000);
+	st->seg_room = (uint16_t)(room - RTE_PKTMBUF_HEADROOM);
 	st->mss_v4 = (uint16_t)(p.mtu - 40);
 	st->mss_v6 = (uint16_t)(tcp_max32(p.mtu, 1280) - 60);
 	while (st->rcv_wscale < IFE_TCP_MAX_WSCALE &&

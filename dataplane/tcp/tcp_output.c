@@ -61,12 +61,10 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 		 * what arrives past it is dropped (drop_rx_mem) and retried
 		 * with backoff. At least 2 segments, so each flow moves. */
 		uint32_t left = st->p.rcvq_max_segs - segs;
-		uint32_t fair = (st->p.rx_mbuf_max - st->rx_held) /
-				(st->used ? st->used : 1);
-		if (fair < 2)
-			fair = 2;
-		if (left > fair)
-			left = fair;
+		uint32_t free = st->p.rx_mbuf_max - st->rx_held;
+		uint32_t used = st->used ? st->used : 1;
+		if ((uint64_t)left * used > free) /* divide only then */
+			left = tcp_max32(free / used, 2);
 		if (space / c->mss >= left)
 			space = left * c->mss;
 	}
@@ -351,11 +349,10 @@ tcp_tso_plan(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c,
 	if (st->p.tso_max_pkts != 0 &&
 	    (uint64_t)unit * st->p.tso_max_pkts < cap)
 		cap = unit * st->p.tso_max_pkts;
-	/* Every mbuf of the chain holds what its data room leaves after
-	 * the headroom; the first also the TCP header (the net layer
-	 * prepends IP and Ethernet in its headroom). */
-	uint32_t seg_room =
-		rte_pktmbuf_data_room_size(st->p.mp) - RTE_PKTMBUF_HEADROOM;
+	/* Every mbuf of the chain holds st->seg_room bytes; the first also
+	 * the TCP header (the net layer prepends IP and Ethernet in its
+	 * headroom). */
+	uint32_t seg_room = st->seg_room;
 	uint32_t nmax = TCP_TSO_MBUFS;
 	if (st->p.tso_max_segs != 0)
 		nmax = tcp_min32(nmax, st->p.tso_max_segs);
@@ -456,8 +453,7 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	uint32_t first = len, seg_room = 0;
 	unsigned nmore = 0;
 	if (tso_len != 0) {
-		seg_room = rte_pktmbuf_data_room_size(st->p.mp) -
-			   RTE_PKTMBUF_HEADROOM;
+		seg_room = st->seg_room;
 		first = tcp_min32(len, seg_room - hlen);
 		nmore = (len - first + seg_room - 1) / seg_room;
 	}

@@ -191,6 +191,8 @@ struct ife_tcp_stack {
 	/* payload bytes an output mbuf can carry after options */
 	uint16_t max_seg_payload;
 	uint16_t mss_v4, mss_v6;
+	/* bytes an mbuf of p.mp holds after its headroom (TSO chains) */
+	uint16_t seg_room;
 	/* keys: [0..1] table hash, [2..3] ISN, [4..5] cookies */
 	uint64_t key[6];
 	/* event delivery: at most one connection has pending events */
