@@ -64,7 +64,7 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 		uint32_t free = st->p.rx_mbuf_max - st->rx_held;
 		uint32_t used = st->used ? st->used : 1;
 		if ((uint64_t)left * used > free) /* divide only then */
-			left = tcp_max32(free / used, 2);
+			left = tcp_min32(left, tcp_max32(free / used, 2));
 		if (space / c->mss >= left)
 			space = left * c->mss;
 	}
