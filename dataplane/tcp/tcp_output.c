@@ -62,9 +62,9 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 		 * with backoff. At least 2 segments, so each flow moves. */
 		uint32_t left = st->p.rcvq_max_segs - segs;
 		uint32_t free = st->p.rx_mbuf_max - st->rx_held;
-		uint32_t used = st->used ? st->used : 1;
-		if ((uint64_t)left * used > free) /* divide only then */
-			left = tcp_min32(left, tcp_max32(free / used, 2));
+		uint32_t conns = st->used ? st->used : 1;
+		if ((uint64_t)left * conns > free) /* divide only then */
+			left = tcp_min32(left, tcp_max32(free / conns, 2));
 		if (space / c->mss >= left)
 			space = left * c->mss;
 	}
