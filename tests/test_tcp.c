@@ -1213,91 +1213,6 @@ test_tcp_data_zero_copy_and_delayed_ack(void **state)
 	assert_null(c->ooo_head);
 }
 
-/* Every second segment is ACKed at once while the application keeps up;
- * once half the buffer waits unread, an ACK that could not move the
- * window's right edge waits for the read, for data, for the peer to use
- * the window up, or for the delayed-ACK deadline (Linux's
- * __tcp_ack_snd_check: no immediate ACK that would shrink the window). */
-static void
-test_tcp_ack_held_while_unread(void **state)
-{
-	struct fx *f = *state;
-	struct seg s;
-	static char d[1460];
-	const struct inopt o = {.mss = 1460, .ws = 0xff};
-	f->p.rcv_buf = 16 * 1460;
-	fx_start(f);
-	handshake(f, &o);
-	struct ife_tcp_conn *c = f->conn;
-	f->auto_read = 0;
-	uint32_t seq = f->pseq;
-	/* Up to half the buffer unread: ACK every second segment. */
-	for (int k = 0; k < 6; k++) {
-		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 1460);
-		seq += 1460;
-		if (k % 2 == 0) {
-			assert_int_equal(pending(f), 0);
-		} else {
-			assert_int_equal(pop(f, &s), 1);
-			assert_int_equal(s.ack, seq);
-		}
-	}
-	/* Segments 7 and 8 leave half the buffer unread: ACK held, and
-	 * so for 9 to 12. */
-	for (int k = 6; k < 12; k++) {
-		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 1460);
-		seq += 1460;
-		assert_int_equal(pending(f), 0);
-	}
-	assert_true(c->flags & TF_ACK_STRETCH);
-	/* The read moves the right edge: one ACK for all six, with the
-	 * window reopened by what was read. */
-	struct rte_mbuf *m;
-	assert_int_equal(ife_tcp_recv_max(f->st, c, &m, 4 * 1460, f->now),
-			 4 * 1460);
-	rte_pktmbuf_free(m);
-	assert_int_equal(pop(f, &s), 1);
-	assert_int_equal(s.flags, TH_ACK);
-	assert_int_equal(s.ack, seq);
-	assert_int_equal(s.wnd, 8 * 1460);
-	assert_int_equal(pending(f), 0);
-	/* Held again (8 segments unread), then the deadline sends it. */
-	for (int k = 0; k < 2; k++) {
-		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 1460);
-		seq += 1460;
-	}
-	assert_int_equal(pending(f), 0);
-	advance(f, 39);
-	assert_int_equal(pending(f), 0);
-	advance(f, 1);
-	assert_int_equal(pop(f, &s), 1);
-	assert_int_equal(s.ack, seq);
-	assert_int_equal(s.wnd, 6 * 1460);
-	/* Data the application writes carries a held ACK. */
-	for (int k = 0; k < 2; k++) {
-		inj(f, TH_ACK, seq, f->pack, 65535, NULL, d, 1460);
-		seq += 1460;
-	}
-	assert_int_equal(pending(f), 0);
-	assert_int_equal(ife_tcp_write(f->st, c, "x", 1, f->now), 1);
-	assert_int_equal(pop(f, &s), 1);
-	assert_int_equal(s.len, 1);
-	assert_int_equal(s.ack, seq);
-	/* The peer uses the window up: told at once, even for the single
-	 * segment that does it. */
-	for (int k = 0; k < 3; k++) {
-		inj(f, TH_ACK, seq, f->pack + 1, 65535, NULL, d, 1460);
-		seq += 1460;
-	}
-	assert_int_equal(pending(f), 0);
-	inj(f, TH_ACK, seq, f->pack + 1, 65535, NULL, d, 1460);
-	seq += 1460;
-	assert_int_equal(pop(f, &s), 1);
-	assert_int_equal(s.ack, seq);
-	assert_int_equal(s.wnd, 0);
-	assert_int_equal(ife_tcp_stats(f->st)->delayed_acks, 1);
-}
-
 static void
 test_tcp_passive_close(void **state)
 {
@@ -3895,7 +3810,6 @@ main(void)
 		T(test_tcp_active_open_timeout),
 		T(test_tcp_simultaneous_open),
 		T(test_tcp_data_zero_copy_and_delayed_ack),
-		T(test_tcp_ack_held_while_unread),
 		T(test_tcp_passive_close),
 		T(test_tcp_active_close_time_wait),
 		T(test_tcp_fin_wait_1_fin_ack_to_time_wait),

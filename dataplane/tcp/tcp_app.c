@@ -101,18 +101,16 @@ ife_tcp_recv_max(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 	struct rte_mbuf *m = rcvq_take(st, c, max);
 	*m_r = m;
 	/* A pure window update only when the peer is (nearly) blocked, the
-	 * window below one MSS, when reading at least doubles it (as
-	 * Linux's tcp_cleanup_rbuf), or when two segments or more wait for
-	 * their ACK (held back until this read: tcp_ack_stretch_check); a
-	 * smaller opening rides on the next ACK or data segment. The
-	 * increase itself is never less than RFC 9293 3.8.6.2.2's min(MSS,
-	 * RCV.BUFF/2) (tcp_edge_gain, tcp_adv_window). */
+	 * window below one MSS, or when reading at least doubles it (as
+	 * Linux's tcp_cleanup_rbuf); a smaller opening rides on the next
+	 * ACK or data segment. The increase itself is never less than
+	 * RFC 9293 3.8.6.2.2's min(MSS, RCV.BUFF/2) (tcp_adv_window). */
 	uint32_t adv =
 		SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t can = tcp_rcv_window(st, c);
-	if (!(c->flags & TF_PEER_FIN) &&
-	    (tcp_ack_stretch_due(st, c) ||
-	     (tcp_edge_gain(st, c) > 0 && (adv < c->mss || can / 2 >= adv))) &&
+	if (!(c->flags & TF_PEER_FIN) && can > adv &&
+	    can - adv >= tcp_min32(c->mss, st->p.rcv_buf / 2) &&
+	    (adv < c->mss || can / 2 >= adv) &&
 	    (c->state == IFE_TCP_ESTABLISHED ||
 	     c->state == IFE_TCP_FIN_WAIT_1 ||
 	     c->state == IFE_TCP_FIN_WAIT_2)) {

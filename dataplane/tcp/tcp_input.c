@@ -305,15 +305,8 @@ tcp_data(struct ife_tcp_stack *st, struct ife_tcp_conn *c, struct tcp_seg *s)
 	if (had_ooo)
 		ooo_pull(st, c);
 	tcp_event(st, c, IFE_TCP_EV_READABLE);
-	if (had_ooo) {
-		c->flags |= TF_ACKNOW; /* gap filled */
-	} else if (c->flags & TF_ACK_OWED2) {
-		/* Second segment: an ACK is owed at once if it can move the
-		 * window's right edge, decided once the application has read
-		 * (tcp_ack_stretch_check); else at its read, with the data it
-		 * writes, or at the delayed-ACK deadline (as Linux's
-		 * __tcp_ack_snd_check). */
-		c->flags |= TF_ACK_STRETCH;
+	if (had_ooo || (c->flags & TF_ACK_OWED2)) {
+		c->flags |= TF_ACKNOW; /* gap filled, or 2nd segment */
 	} else {
 		c->flags |= TF_ACK_OWED2 | TF_DELACK;
 		if (c->t_delack == 0)
@@ -904,7 +897,6 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		tcp_events_flush(st);
 	if (c->state == IFE_TCP_CLOSED)
 		return;
-	tcp_ack_stretch_check(st, c);
 	tcp_output_ack(st, c);
 }
 

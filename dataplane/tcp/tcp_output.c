@@ -72,55 +72,6 @@ tcp_rcv_window(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
 	return space > maxw ? maxw : space;
 }
 
-/* How far an ACK sent now would move the advertised right edge, or 0
- * when less than receiver SWS avoidance lets it move (RFC 9293
- * 3.8.6.2.2: min(MSS, RCV.BUFF/2)). */
-uint32_t
-tcp_edge_gain(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c)
-{
-	uint32_t edge = c->rcv_nxt + tcp_rcv_window(st, c);
-	uint32_t adv = SEQ_LT(c->rcv_adv, c->rcv_nxt) ? c->rcv_nxt : c->rcv_adv;
-	if (!SEQ_GT(edge, adv))
-		return 0;
-	uint32_t gain = edge - adv;
-	return gain >= tcp_min32(st->p.rcv_buf / 2, c->mss) ? gain : 0;
-}
-
-/* Two segments or more are owed an ACK (TF_ACK_STRETCH). As Linux's
- * __tcp_ack_snd_check, it goes at once unless it would shrink the
- * window: Linux offers about half its buffer as window
- * (tcp_adv_win_scale 1), so unread data up to half the buffer never
- * holds its ACKs back, and beyond that they wait for the read. Here the
- * window is the whole buffer less what is queued, so: at once while
- * less than half the buffer waits to be read, or when the application
- * has read enough to move the right edge (RFC 9293 3.8.6.2.2). Past
- * that, an ACK would say "received, not read": a packet for the peer
- * that lets it send nothing more (an echo blocked on a full send queue
- * made a fifth of its segments such ACKs). It waits for the read
- * (ife_tcp_recv_max), for data to ride on, or for the delayed-ACK
- * deadline, whichever comes first. When the peer has used the window
- * up (less than one MSS left), any owed ACK goes at once, even a single
- * segment's: the peer is blocked, and learns so without a timer. */
-bool
-tcp_ack_stretch_due(const struct ife_tcp_stack *st,
-		    const struct ife_tcp_conn *c)
-{
-	uint32_t left =
-		SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	if (left < c->mss) /* even the first segment's */
-		return (c->flags & (TF_ACK_STRETCH | TF_ACK_OWED2)) != 0;
-	return (c->flags & TF_ACK_STRETCH) &&
-	       (tcp_rcvq_bytes(c) < st->p.rcv_buf / 2 ||
-		tcp_edge_gain(st, c) > 0);
-}
-
-void
-tcp_ack_stretch_check(const struct ife_tcp_stack *st, struct ife_tcp_conn *c)
-{
-	if (!(c->flags & TF_ACKNOW) && tcp_ack_stretch_due(st, c))
-		c->flags |= TF_ACKNOW;
-}
-
 /* Advance the advertised right edge (RFC 9293 3.8.6.2.2 receiver SWS
  * avoidance; never shrink) and return the window to put in a segment. */
 static uint32_t
@@ -573,8 +524,7 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 			st->stats.tx_syn++;
 	}
 	if (flags & TH_ACK) {
-		c->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACK_OWED2 |
-					TF_ACK_STRETCH);
+		c->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACK_OWED2);
 		c->t_delack = 0;
 	}
 	/* An output error is a lost segment: timers recover it. */

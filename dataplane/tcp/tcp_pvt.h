@@ -49,32 +49,31 @@
 
 /* Connection flags (ife_tcp_conn.flags). */
 enum {
-	TF_TS_OK = 1u << 0,	   /* timestamps negotiated */
-	TF_SACK_OK = 1u << 1,	   /* peer accepts SACK blocks */
-	TF_WS_OK = 1u << 2,	   /* window scaling negotiated */
-	TF_ACKNOW = 1u << 3,	   /* send an ACK at the next output */
-	TF_DELACK = 1u << 4,	   /* an ACK is owed (delayed) */
-	TF_FIN_PENDING = 1u << 5,  /* FIN to be sent after queued data */
-	TF_FIN_SENT = 1u << 6,	   /* FIN has been sent (in snd_max) */
-	TF_APP_CLOSED = 1u << 7,   /* app released the handle: no events */
-	TF_RECOVERY = 1u << 8,	   /* fast recovery (NewReno or SACK) */
-	TF_PERSIST = 1u << 9,	   /* t_rexmt is the persist timer */
-	TF_IN_WHEEL = 1u << 10,	   /* linked in the timer wheel */
-	TF_WANT_WRITE = 1u << 11,  /* app got a short write */
-	TF_PEER_FIN = 1u << 12,	   /* FIN received (rcv_nxt counts it) */
-	TF_PASSIVE = 1u << 13,	   /* created by a listener */
-	TF_RTT_TIMING = 1u << 14,  /* rtt_seq/rtt_start time a segment */
-	TF_IN_HASH = 1u << 15,	   /* linked in the connection table */
-	TF_ACK_OWED2 = 1u << 16,   /* one segment since the last ACK */
-	TF_FREED = 1u << 17,	   /* on the free list */
-	TF_SHUT_WR = 1u << 18,	   /* app called shutdown/close */
-	TF_EIFEL = 1u << 19,	   /* RTO fired; rtt_start = its time */
-	TF_OUT_RETRY = 1u << 20,   /* output failed for want of mbufs */
-	TF_SACKED = 1u << 21,	   /* send-queue mbufs carry SACK marks */
-	TF_SACK_RXT = 1u << 22,	   /* RFC 6675 pipe/NextSeg drive output */
-	TF_RTO_LOSS = 1u << 23,	   /* unSACKed data below recover is lost */
-	TF_TX_WAIT = 1u << 24,	   /* in txwait: refused for tx_mbuf_max */
-	TF_ACK_STRETCH = 1u << 25, /* 2+ segments owed, edge not moved */
+	TF_TS_OK = 1u << 0,	  /* timestamps negotiated */
+	TF_SACK_OK = 1u << 1,	  /* peer accepts SACK blocks */
+	TF_WS_OK = 1u << 2,	  /* window scaling negotiated */
+	TF_ACKNOW = 1u << 3,	  /* send an ACK at the next output */
+	TF_DELACK = 1u << 4,	  /* an ACK is owed (delayed) */
+	TF_FIN_PENDING = 1u << 5, /* FIN to be sent after queued data */
+	TF_FIN_SENT = 1u << 6,	  /* FIN has been sent (in snd_max) */
+	TF_APP_CLOSED = 1u << 7,  /* app released the handle: no events */
+	TF_RECOVERY = 1u << 8,	  /* fast recovery (NewReno or SACK) */
+	TF_PERSIST = 1u << 9,	  /* t_rexmt is the persist timer */
+	TF_IN_WHEEL = 1u << 10,	  /* linked in the timer wheel */
+	TF_WANT_WRITE = 1u << 11, /* app got a short write */
+	TF_PEER_FIN = 1u << 12,	  /* FIN received (rcv_nxt counts it) */
+	TF_PASSIVE = 1u << 13,	  /* created by a listener */
+	TF_RTT_TIMING = 1u << 14, /* rtt_seq/rtt_start time a segment */
+	TF_IN_HASH = 1u << 15,	  /* linked in the connection table */
+	TF_ACK_OWED2 = 1u << 16,  /* one segment since the last ACK */
+	TF_FREED = 1u << 17,	  /* on the free list */
+	TF_SHUT_WR = 1u << 18,	  /* app called shutdown/close */
+	TF_EIFEL = 1u << 19,	  /* RTO fired; rtt_start = its time */
+	TF_OUT_RETRY = 1u << 20,  /* output failed for want of mbufs */
+	TF_SACKED = 1u << 21,	  /* send-queue mbufs carry SACK marks */
+	TF_SACK_RXT = 1u << 22,	  /* RFC 6675 pipe/NextSeg drive output */
+	TF_RTO_LOSS = 1u << 23,	  /* unSACKed data below recover is lost */
+	TF_TX_WAIT = 1u << 24,	  /* in txwait: refused for tx_mbuf_max */
 };
 
 /*
@@ -299,12 +298,6 @@ void tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 /* Send what the windows allow, then a pure ACK if one is still owed, and
  * rearm the timers: the end of every processing of @p c. */
 void tcp_output_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
-uint32_t tcp_edge_gain(const struct ife_tcp_stack *st,
-		       const struct ife_tcp_conn *c);
-bool tcp_ack_stretch_due(const struct ife_tcp_stack *st,
-			 const struct ife_tcp_conn *c);
-void tcp_ack_stretch_check(const struct ife_tcp_stack *st,
-			   struct ife_tcp_conn *c);
 void tcp_send_challenge_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
