@@ -1788,6 +1788,55 @@ test_tcp_fast_retransmit_newreno(void **state)
 		;
 }
 
+/* Limited transmit (RFC 3042): each of the first two duplicate ACKs
+ * sends one new segment beyond cwnd, the third retransmits. */
+static void
+test_tcp_limited_transmit(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	static uint8_t buf[20 * 536];
+	assert_int_equal(ife_tcp_write(f->st, c, buf, sizeof(buf), f->now),
+			 (int)sizeof(buf));
+	unsigned segs = 0;
+	while (pop(f, &s))
+		segs++;
+	assert_int_equal(segs, 10); /* IW10 */
+	uint32_t una = f->pack;
+	for (uint32_t k = 0; k < 2; k++) {
+		inj(f, TH_ACK, f->pseq, una, 65535, NULL, NULL, 0);
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(s.seq, una + (10 + k) * 536);
+		assert_int_equal(s.len, 536);
+		assert_int_equal(pending(f), 0);
+	}
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.cwnd, 10 * 536); /* unchanged */
+	assert_false(i.in_recovery);
+	/* The third: fast retransmit of the first segment, nothing new
+	 * (cwnd = ssthresh + 3 MSS = 8 MSS, 12 outstanding). */
+	inj(f, TH_ACK, f->pseq, una, 65535, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, una);
+	assert_int_equal(pending(f), 0);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_true(i.in_recovery);
+	assert_int_equal(ife_tcp_stats(f->st)->fast_retrans, 1);
+	/* ssthresh from the 10 segments cwnd allowed, not the 12 in flight
+	 * (RFC 5681 3.2 step 2). */
+	assert_int_equal(i.ssthresh, 5 * 536);
+	assert_int_equal(i.cwnd, 8 * 536);
+	/* Limited transmit never sends below SND.MAX nor past the peer's
+	 * window: a fresh ACK resets it. */
+	inj(f, TH_ACK, f->pseq, una + 12 * 536, 65535, NULL, NULL, 0);
+	while (pop(f, &s))
+		assert_true(SEQ_GEQ(s.seq, una + 12 * 536));
+}
+
 /* A partial ACK that leaves less than one MSS outstanding, with more data
  * queued behind the window: the retransmission stops at SND.MAX. Sent to
  * 1 MSS, its tail would be new data that SND.MAX does not count, and the
@@ -3827,6 +3876,7 @@ main(void)
 		T(test_tcp_spurious_rto_eifel),
 		T(test_tcp_rto_gives_up),
 		T(test_tcp_fast_retransmit_newreno),
+		T(test_tcp_limited_transmit),
 		T(test_tcp_partial_ack_retransmit_stays_below_snd_max),
 		T(test_tcp_sack_recovery_repairs_all_holes_in_one_rtt),
 		T(test_tcp_sack_islost_enters_recovery_early),

@@ -23,10 +23,20 @@ tcp_cc_init(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	c->cc_epoch = 0;
 }
 
+/* FlightSize for RFC 5681 eq. (4), less what limited transmit sent
+ * beyond cwnd on the first two duplicate ACKs (RFC 5681 3.2 step 2:
+ * that data "MUST NOT be included in this calculation"). cwnd does not
+ * change while it goes, so it is what exceeds cwnd, at most one
+ * segment per duplicate ACK. */
 static uint32_t
 flight(const struct ife_tcp_conn *c)
 {
-	return c->snd_max - c->snd_una;
+	uint32_t f = c->snd_max - c->snd_una;
+	if (!(c->flags & TF_RECOVERY) && c->dupacks > 0 && f > c->cwnd) {
+		uint32_t lt = (uint32_t)tcp_min32(c->dupacks, 2) * c->mss;
+		f -= tcp_min32(f - c->cwnd, lt);
+	}
+	return f;
 }
 
 uint32_t

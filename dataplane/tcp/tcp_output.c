@@ -675,6 +675,14 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 	uint32_t cwnd = c->cwnd;
 	if (c->flags & TF_SACK_RXT)
 		cwnd = tcp_sack_output(st, c);
+	else if (!(c->flags & TF_RECOVERY) && c->dupacks > 0 &&
+		 c->dupacks < IFE_TCP_DUPTHRESH && c->snd_nxt == c->snd_max)
+		/* Limited transmit (RFC 3042, RFC 5681 3.2 step 1): each of
+		 * the first two duplicate ACKs lets one new segment go
+		 * beyond cwnd, so that a window too small for three dupacks
+		 * still gets them, and fast retransmit instead of a
+		 * timeout. cwnd itself is unchanged. */
+		cwnd += (uint32_t)c->dupacks * c->mss;
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t q = c->sndq_bytes;
