@@ -37,6 +37,32 @@ ife_dp_worker_clock(const struct ife_dp_worker *w)
 			  32);
 }
 
+/* With offloads on, the port's own checks and fix-ups of the offload
+ * metadata (the pseudo-header sums some NICs want for TSO, their segment
+ * limits) before the burst, as DPDK asks. A packet the port refuses is
+ * dropped and counted (drop_tx_prepare); TCP recovers it as a loss. A
+ * port without the callback (net_tap, net_af_packet) takes all at once. */
+static uint16_t
+tx_prepare_all(struct ife_dp_worker *w)
+{
+	uint16_t n = w->ntx, out = 0, i = 0;
+	while (i < n) {
+		uint16_t ok = rte_eth_tx_prepare(w->port, w->queue, w->txq + i,
+						 (uint16_t)(n - i));
+		if (out != i && ok > 0)
+			memmove(w->txq + out, w->txq + i,
+				ok * sizeof(w->txq[0]));
+		out = (uint16_t)(out + ok);
+		i = (uint16_t)(i + ok);
+		if (i < n) {
+			w->cnt[IFE_DP_CNT_DROP_TX_PREPARE]++;
+			rte_pktmbuf_free(w->txq[i]);
+			i++;
+		}
+	}
+	return out;
+}
+
 static void
 tx_flush(struct ife_dp_worker *w)
 {
@@ -44,6 +70,8 @@ tx_flush(struct ife_dp_worker *w)
 	if (w->fault != NULL)
 		w->ntx = ife_fault_burst(w->fault, IFE_FAULT_TX, w->txq, w->ntx,
 					 IFE_DP_TXQ, w->now_ns);
+	if (w->tx_prepare && w->ntx > 0)
+		w->ntx = tx_prepare_all(w);
 	/* Retry a few times: a full ring now usually drains within a few
 	 * hundred nanoseconds; past that the rest is dropped and counted. */
 	for (int tries = 0; done < w->ntx && tries < 4; tries++)

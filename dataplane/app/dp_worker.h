@@ -19,6 +19,7 @@
 	X(TX_GARP, "tx_garp")                           \
 	X(TX_SOLICIT, "tx_solicit")                     \
 	X(DROP_TX_FULL, "drop_tx_queue_full")           \
+	X(DROP_TX_PREPARE, "drop_tx_prepare")           \
 	X(DROP_RX_MULTISEG, "drop_rx_multisegment")     \
 	X(DROP_L4_NO_HANDLER, "drop_l4_no_handler")     \
 	X(DROP_OUT_NO_NEIGHBOR, "drop_out_no_neighbor") \
@@ -50,6 +51,7 @@ struct ife_dp_worker {
 	uint16_t burst;
 	uint32_t idle_sleep_us;
 	int send_garp;
+	int tx_prepare; /* offloads on: rte_eth_tx_prepare() before a burst */
 	struct rte_mempool *pool;
 	volatile int *stop;
 	uint64_t ns_per_tsc_q32;   /* ns = tsc * this >> 32 */

@@ -106,7 +106,8 @@ class Dataplane:
 
 # drop_* counters of the worker that are not receive verdicts: TX-side
 # drops, and L4 frames already counted in l4_delivered.
-NOT_RX_VERDICTS = ("drop_tx_queue_full", "drop_l4_no_handler",
+NOT_RX_VERDICTS = ("drop_tx_queue_full", "drop_tx_prepare",
+                   "drop_l4_no_handler",
                    "drop_out_no_neighbor", "drop_out_error")
 
 

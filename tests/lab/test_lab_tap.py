@@ -57,6 +57,10 @@ def tcp_echo(offload, tso):
             "TCP echo over net_tap, 20 x 256 KiB, SHA-256 verified (%s, "
             "%.0f Mbit/s)" % (what, r["mbit_per_s"]))
     L.check(c.get("tcp_drop_bad_csum", 0) == 0, "no bad checksums")
+    # Offloads on: every burst went through rte_eth_tx_prepare() (the
+    # counter exists), and net_tap, which has no check, refused nothing.
+    L.check(c.get("drop_tx_prepare") == 0,
+            "drop_tx_prepare = %s" % c.get("drop_tx_prepare"))
     # With TSO, a good part of the echoed bytes leaves in super-segments
     # (an echo forwards what has arrived: often a segment or two).
     tso_bytes = c.get("tcp_tx_tso_bytes", 0)
