@@ -49,9 +49,9 @@ tx_prepare_all(struct ife_dp_worker *w)
 	while (i < n) {
 		uint16_t ok = rte_eth_tx_prepare(w->port, w->queue, w->txq + i,
 						 (uint16_t)(n - i));
-		if (out != i && ok > 0)
-			memmove(w->txq + out, w->txq + i,
-				ok * sizeof(w->txq[0]));
+		if (out != i)
+			for (uint16_t k = 0; k < ok; k++)
+				w->txq[out + k] = w->txq[i + k];
 		out = (uint16_t)(out + ok);
 		i = (uint16_t)(i + ok);
 		if (i < n) {
