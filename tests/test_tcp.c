@@ -2529,16 +2529,38 @@ test_tcp_stack_receive_budget(void **state)
 		;
 }
 
+/* A fixture on a pool of 63 mbufs, for tests that drain it. */
+static struct rte_mempool *
+small_pool_start(struct fx *f, const char *name)
+{
+	struct rte_mempool *small = rte_pktmbuf_pool_create(
+		name, 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(small);
+	f->p.mp = small;
+	return small;
+}
+
+/* Abort @p c, destroy the stack and check every mbuf of @p small came
+ * back. */
+static void
+small_pool_end(struct fx *f, struct ife_tcp_conn *c, struct rte_mempool *small)
+{
+	struct seg s;
+	ife_tcp_abort(f->st, c, f->now);
+	while (pop(f, &s))
+		;
+	ife_tcp_stack_destroy(&f->st);
+	assert_int_equal(rte_mempool_in_use_count(small), 0);
+	rte_mempool_free(small);
+}
+
 /* An empty pool is not a loss: output retries in 1 ms, no backoff. */
 static void
 test_tcp_output_retries_when_pool_empty(void **state)
 {
 	struct fx *f = *state;
 	struct seg s;
-	struct rte_mempool *small = rte_pktmbuf_pool_create(
-		"t_small", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	assert_non_null(small);
-	f->p.mp = small;
+	struct rte_mempool *small = small_pool_start(f, "t_small");
 	fx_start(f);
 	handshake(f, &NOOPT);
 	struct ife_tcp_conn *c = f->conn;
@@ -2560,12 +2582,7 @@ test_tcp_output_retries_when_pool_empty(void **state)
 	ife_tcp_conn_info(f->st, c, &i);
 	assert_int_equal(i.backoff, 0);
 	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 0);
-	ife_tcp_abort(f->st, c, f->now);
-	while (pop(f, &s))
-		;
-	ife_tcp_stack_destroy(&f->st);
-	assert_int_equal(rte_mempool_in_use_count(small), 0);
-	rte_mempool_free(small);
+	small_pool_end(f, c, small);
 }
 
 static void
@@ -3464,11 +3481,7 @@ test_tcp_tso_pool_exhaustion_retries(void **state)
 {
 	struct fx *f = *state;
 	static struct seg s;
-	struct rte_mempool *small = rte_pktmbuf_pool_create(
-		"t_tso_small", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
-	assert_non_null(small);
-	f->p.mp = small;
+	struct rte_mempool *small = small_pool_start(f, "t_tso_small");
 	f->p.tx_tso_v4 = true;
 	fx_start(f);
 	uint32_t base = tso_handshake_port(f, PEER_PORT, 1u << 20);
@@ -3498,12 +3511,7 @@ test_tcp_tso_pool_exhaustion_retries(void **state)
 	assert_int_equal(s.len, 20000);
 	tso_check_payload(&s, base);
 	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 0);
-	ife_tcp_abort(f->st, c, f->now);
-	while (pop(f, &s))
-		;
-	ife_tcp_stack_destroy(&f->st);
-	assert_int_equal(rte_mempool_in_use_count(small), 0);
-	rte_mempool_free(small);
+	small_pool_end(f, c, small);
 }
 
 /* tso_max beyond the 16-bit IP length, tso_mtu outside 256..mtu. */

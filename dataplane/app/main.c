@@ -667,8 +667,10 @@ main(int argc, char **argv)
 
 	if (tcp_setup(&cfg, workers, nw, pool, port, &tx) != 0)
 		goto out;
+	/* Every TX offload (TSO needs the TCP checksum one) goes through
+	 * the port's prepare step. */
 	for (unsigned i = 0; i < nw; i++)
-		workers[i].tx_prepare = tx.tcp_csum || tx.tso_v4 || tx.tso_v6;
+		workers[i].tx_prepare = tx.tcp_csum;
 	if (cfg.fault[0] != '\0' && strcmp(cfg.fault, "off") != 0) {
 		for (unsigned i = 0; i < nw; i++) {
 			/* Each worker draws its own sequence from the seed. */
