@@ -66,7 +66,7 @@ struct conn {
 	uint64_t id;
 	uint64_t sent, rcvd;
 	uint64_t t_start; /* ns: connect or request start */
-	uint64_t prng;	  /* data seed */
+	uint64_t base;	  /* data: offset of byte 0 in the pattern */
 	EVP_MD_CTX *tx_md, *rx_md;
 };
 
@@ -79,29 +79,42 @@ now_ns(void)
 }
 
 /* The bytes a connection sends are a pure function of (connection id,
- * stream offset) — splitmix64 of each 8-byte block — so the bytes differ
- * between connections, runs repeat, and a short write simply resumes at
- * the new offset. */
+ * stream offset): byte o of connection c is pattern[(base_c + o) % PAT_LEN],
+ * where the pattern is splitmix64 output made once at start-up and base_c
+ * differs per connection. PAT_LEN is prime, so no power-of-two shift of a
+ * stream (a lost or repeated 2^k block) maps it onto itself, and the SHA-256
+ * of each direction plus the byte counts catch any other damage. Sending
+ * straight from the pattern costs no per-byte work: the earlier generator
+ * filled a 64 KiB chunk per send() and filled again after a short write,
+ * so a server whose ACKs free send space in small steps (many short writes)
+ * made the client burn CPU on bytes it never sent. */
+#define PAT_LEN	   1048573u /* prime */
+#define SEND_CHUNK (64u * 1024)
+
 static uint64_t
-block_at(uint64_t seed, uint64_t k)
+splitmix64(uint64_t k)
 {
-	uint64_t z = seed + (k + 1) * 0x9e3779b97f4a7c15ull;
+	uint64_t z = (k + 1) * 0x9e3779b97f4a7c15ull;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
 
-static void
-fill_at(const struct conn *c, uint64_t off, uint8_t *buf, size_t n)
+/* PAT_LEN bytes plus a copy of the first SEND_CHUNK after them, so that
+ * any SEND_CHUNK window starting inside the pattern is contiguous. */
+static uint8_t *
+pattern_new(void)
 {
-	size_t i = 0;
-	while (i < n) {
-		uint64_t k = (off + i) / 8, v = block_at(c->prng, k);
-		size_t skip = (size_t)((off + i) % 8);
-		size_t take = 8 - skip < n - i ? 8 - skip : n - i;
-		memcpy(buf + i, (uint8_t *)&v + skip, take);
-		i += take;
+	uint8_t *p = malloc(PAT_LEN + SEND_CHUNK);
+	if (p == NULL)
+		return NULL;
+	for (size_t i = 0; i < PAT_LEN; i += 8) {
+		uint64_t v = splitmix64(i / 8);
+		size_t take = PAT_LEN - i < 8 ? PAT_LEN - i : 8;
+		memcpy(p + i, &v, take);
 	}
+	memcpy(p + PAT_LEN, p, SEND_CHUNK);
+	return p;
 }
 
 static int
@@ -281,6 +294,7 @@ struct run {
 	char first_error[160];
 	uint8_t *buf;
 	size_t buflen;
+	uint8_t *pattern; /* echo/discard data, see pattern_new */
 };
 
 static void
@@ -321,7 +335,7 @@ start_conn(struct run *r, struct conn *c)
 		return;
 	}
 	c->id = r->started++;
-	c->prng = c->id * 0xd1b54a32d192ed03ull; /* per-connection seed */
+	c->base = (c->id * 0xd1b54a32d192ed03ull) % PAT_LEN;
 	c->sent = c->rcvd = 0;
 	c->t_start = now_ns();
 	EVP_DigestInit_ex(c->tx_md, EVP_sha256(), NULL);
@@ -377,12 +391,14 @@ on_writable(struct run *r, struct conn *c)
 {
 	uint64_t n = to_send(r, c);
 	while (n > 0) {
-		size_t chunk = n < r->buflen ? (size_t)n : r->buflen;
-		uint8_t *p = r->buf;
-		if (r->o->mode == M_RR || r->o->mode == M_CPS)
-			memset(p, 'a' + (int)(c->sent % 26), chunk);
-		else
-			fill_at(c, c->sent, p, chunk);
+		size_t chunk = n < SEND_CHUNK ? (size_t)n : SEND_CHUNK;
+		const uint8_t *p;
+		if (r->o->mode == M_RR || r->o->mode == M_CPS) {
+			memset(r->buf, 'a' + (int)(c->sent % 26), chunk);
+			p = r->buf;
+		} else {
+			p = r->pattern + (c->base + c->sent) % PAT_LEN;
+		}
 		ssize_t w = send(c->fd, p, chunk, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EAGAIN)
@@ -493,12 +509,14 @@ main(int argc, char **argv)
 	struct run r = {.o = &o};
 	r.buflen = 64 * 1024;
 	r.buf = malloc(r.buflen);
+	r.pattern = pattern_new();
 	r.c = calloc((size_t)o.conns, sizeof(*r.c));
 	r.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!samples || !r.buf || !r.c || r.ep < 0) {
+	if (!samples || !r.buf || !r.pattern || !r.c || r.ep < 0) {
 		fprintf(stderr, "tcpload: out of memory\n");
 		free(samples);
 		free(r.buf);
+		free(r.pattern);
 		free(r.c);
 		if (r.ep >= 0)
 			close(r.ep);
@@ -600,6 +618,7 @@ main(int argc, char **argv)
 	}
 	free(r.c);
 	free(r.buf);
+	free(r.pattern);
 	free(samples);
 	close(r.ep);
 	return (r.failed || r.verify_failed || timed_out || unfinished) ? 1 : 0;
