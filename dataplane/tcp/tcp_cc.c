@@ -33,7 +33,8 @@ flight(const struct ife_tcp_conn *c)
 {
 	uint32_t f = c->snd_max - c->snd_una;
 	if (!(c->flags & TF_RECOVERY) && c->dupacks > 0 && f > c->cwnd) {
-		uint32_t lt = (uint32_t)tcp_min32(c->dupacks, 2) * c->mss;
+		uint32_t lt =
+			tcp_min32(c->dupacks, IFE_TCP_DUPTHRESH - 1) * c->mss;
 		f -= tcp_min32(f - c->cwnd, lt);
 	}
 	return f;

@@ -83,11 +83,9 @@ now_ns(void)
  * where the pattern is splitmix64 output made once at start-up and base_c
  * differs per connection. PAT_LEN is prime, so no power-of-two shift of a
  * stream (a lost or repeated 2^k block) maps it onto itself, and the SHA-256
- * of each direction plus the byte counts catch any other damage. Sending
- * straight from the pattern costs no per-byte work: the earlier generator
- * filled a 64 KiB chunk per send() and filled again after a short write,
- * so a server whose ACKs free send space in small steps (many short writes)
- * made the client burn CPU on bytes it never sent. */
+ * of each direction plus the byte counts catch any other damage. send()
+ * takes the bytes straight from the pattern: no per-send work, so short
+ * writes cost the client nothing extra. */
 #define PAT_LEN	   1048573u /* prime */
 #define SEND_CHUNK (64u * 1024)
 
@@ -507,7 +505,7 @@ main(int argc, char **argv)
 		return rc;
 	samples = malloc(sizeof(uint32_t) * MAX_SAMPLES);
 	struct run r = {.o = &o};
-	r.buflen = 64 * 1024;
+	r.buflen = SEND_CHUNK; /* rr/cps messages are built in it */
 	r.buf = malloc(r.buflen);
 	r.pattern = pattern_new();
 	r.c = calloc((size_t)o.conns, sizeof(*r.c));
