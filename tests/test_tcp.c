@@ -565,6 +565,105 @@ static const struct inopt NOOPT = {.ws = 0xff};
 
 /* ---- tests ------------------------------------------------------------- */
 
+/* The diagnostics view (--conn-dump): the walk lists exactly the
+ * connections in use, and the info carries addresses, timers counted
+ * down on the stack clock, idle time and flag names. */
+static void
+test_tcp_conn_walk_and_diag_info(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	f->auto_read = 0;
+	uint32_t cur = 0;
+	assert_null(ife_tcp_conn_next(f->st, &cur));
+	handshake_port(f, PEER_PORT, &NOOPT);
+	struct ife_tcp_conn *a = f->conn;
+	handshake_port(f, PEER_PORT + 1, &NOOPT);
+	struct ife_tcp_conn *b = f->conn;
+	/* a half-open one counts too */
+	inj_port(f, PEER_PORT + 2, TH_SYN, ISS_PEER, 0, 65535, &NOOPT, NULL, 0);
+	drain(f);
+	unsigned seen = 0, n = 0;
+	struct ife_tcp_conn *c;
+	cur = 0;
+	while ((c = ife_tcp_conn_next(f->st, &cur)) != NULL) {
+		struct ife_tcp_info i;
+		ife_tcp_conn_info(f->st, c, &i);
+		assert_true(i.rport >= PEER_PORT && i.rport <= PEER_PORT + 2);
+		seen |= 1u << (i.rport - PEER_PORT);
+		assert_memory_equal(i.laddr, f->us, 4);
+		assert_memory_equal(i.raddr, f->peer, 4);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(seen, 7);
+	assert_null(ife_tcp_conn_next(f->st, &cur)); /* stays at the end */
+
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, a, &i);
+	assert_int_equal(i.rexmt_ms, -1); /* nothing in flight */
+	assert_int_equal(i.delack_ms, -1);
+	assert_int_equal(i.keep_ms, -1); /* keepalive off in the fixture */
+	/* Data out: the retransmit timer runs and counts down. */
+	assert_int_equal(ife_tcp_write(f->st, a, "abc", 3, f->now), 3);
+	drain(f);
+	ife_tcp_conn_info(f->st, a, &i);
+	int32_t rto = (int32_t)i.rto_ms;
+	assert_true(rto > 0);
+	assert_int_equal(i.rexmt_ms, rto);
+	advance(f, 40);
+	ife_tcp_conn_info(f->st, a, &i);
+	assert_int_equal(i.rexmt_ms, rto - 40);
+	assert_int_equal(i.idle_ms, 40);
+	/* One segment in on b: an ACK is owed, on the delayed-ACK timer. */
+	inj_port(f, PEER_PORT + 1, TH_ACK, f->pseq, f->pack, 65535, NULL, "x",
+		 1);
+	ife_tcp_conn_info(f->st, b, &i);
+	assert_int_equal(i.idle_ms, 0);
+	assert_int_equal(i.delack_ms, 40); /* the default delack_ms */
+	advance(f, 15);
+	ife_tcp_conn_info(f->st, b, &i);
+	assert_int_equal(i.delack_ms, 25);
+	char fl[128];
+	ife_tcp_flags_str(i.flags, fl, sizeof(fl));
+	assert_non_null(strstr(fl, "delack"));
+	assert_non_null(strstr(fl, "passive"));
+	assert_null(strstr(fl, "persist"));
+	/* The one we abort leaves the walk. */
+	ife_tcp_abort(f->st, a, f->now);
+	drain(f);
+	cur = 0;
+	n = 0;
+	while ((c = ife_tcp_conn_next(f->st, &cur)) != NULL) {
+		assert_ptr_not_equal(c, a);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	(void)s;
+}
+
+/* Flag names: known bits by name, unknown ones as bitN; a short buffer
+ * is cut and terminated and the full length is returned, as snprintf. */
+static void
+test_tcp_flags_str(void **state)
+{
+	(void)state;
+	char b[64];
+	int n = ife_tcp_flags_str(0, b, sizeof(b));
+	assert_int_equal(n, 0);
+	assert_string_equal(b, "");
+	n = ife_tcp_flags_str(TF_TS_OK | TF_PERSIST | TF_TX_WAIT | (1u << 31),
+			      b, sizeof(b));
+	assert_string_equal(b, "ts persist tx-wait bit31");
+	assert_int_equal(n, (int)strlen(b));
+	char small[6];
+	memset(small, 'z', sizeof(small));
+	n = ife_tcp_flags_str(TF_TS_OK | TF_PERSIST, small, sizeof(small));
+	assert_int_equal(n, (int)strlen("ts persist"));
+	assert_string_equal(small, "ts pe");
+}
+
 /* An application that answers in its READABLE callback (echo, an IMAP
  * response) sends the ACK the segment owes with its data: no pure ACK
  * goes before it, even on the second segment (RFC 5681 4.2's ACK). */
@@ -3853,6 +3952,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_conn_size),
 		T(test_tcp_api_errors),
+		T(test_tcp_conn_walk_and_diag_info),
+		cmocka_unit_test(test_tcp_flags_str),
 		T(test_tcp_handshake_passive),
 		T(test_tcp_ipv6_handshake_and_data),
 		T(test_tcp_syn_rcvd_rst_back_to_listen),

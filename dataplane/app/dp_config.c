@@ -67,6 +67,9 @@ static const struct setting settings[] = {
 	 "seconds a neighbour (ARP/NDP) cache entry stays valid [300]"},
 	{"stats-file", T_STR, F(stats_file), S(stats_file), 0, 0,
 	 "write JSON counters here every second and at exit [stdout at exit]"},
+	{"conn-dump", T_STR, F(conn_dump), S(conn_dump), 0, 0,
+	 "on SIGUSR1, write every TCP connection's state (one line each, "
+	 "the first ~10,000 per worker) to this file [off]"},
 	{"log-level", T_STR, F(log_level), S(log_level), 1, 0,
 	 "EAL log level: emergency..debug [warning]"},
 	{"services", T_STR, F(services), S(services), 0, 0,

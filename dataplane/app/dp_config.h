@@ -39,6 +39,8 @@ struct ife_dp_config {
 	uint32_t arp_max_age_s; /**< ARP cache entry lifetime */
 	char stats_file[256];	/**< JSON counters written here every second
 				     and at exit ("" = stdout at exit only) */
+	char conn_dump[256];	/**< on SIGUSR1, connections listed here
+				     ("" = off) */
 	char log_level[16];	/**< EAL log level (error, warning, info...) */
 	char services[128];	/**< "echo:7,discard:9,source:19" or "" */
 	char fault[256];	/**< fault-injection spec (fault.h); "" = off */

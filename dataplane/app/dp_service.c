@@ -36,6 +36,7 @@ ife_dp_svc_init(struct ife_dp_services *s, struct ife_tcp_stack *tcp,
 	s->now = now;
 	s->source_bytes = source_bytes;
 	s->pool = pool;
+	s->npool = nconns;
 	for (uint32_t i = 0; i < nconns; i++) {
 		pool[i].next_free = s->free;
 		s->free = &pool[i];
@@ -215,6 +216,7 @@ ife_dp_svc_event(void *app, struct ife_tcp_conn *c, void *conn_ctx,
 		}
 		s->free = sc->next_free;
 		memset(sc, 0, sizeof(*sc));
+		sc->conn = c;
 		sc->kind = port->kind;
 		sc->left = sc->kind == IFE_DP_SVC_SOURCE ? s->source_bytes : 0;
 		ife_tcp_conn_set_ctx(c, sc);
@@ -228,6 +230,7 @@ ife_dp_svc_event(void *app, struct ife_tcp_conn *c, void *conn_ctx,
 		if (sc->pending != NULL)
 			rte_pktmbuf_free(sc->pending);
 		sc->pending = NULL;
+		sc->conn = NULL;
 		sc->next_free = s->free;
 		s->free = sc;
 		s->cnt[IFE_DP_SVC_CNT_FINISHED]++;
@@ -244,4 +247,24 @@ ife_dp_svc_event(void *app, struct ife_tcp_conn *c, void *conn_ctx,
 		run_source(s, c, sc);
 		break;
 	}
+}
+
+int
+ife_dp_svc_conn_str(const struct ife_dp_services *s,
+		    const struct ife_tcp_conn *c, char *buf, size_t len)
+{
+	static const char *const kinds[] = {"echo", "discard", "source"};
+	const void *ctx = ife_tcp_conn_ctx(c);
+	/* Before ACCEPTED the context is the listener's port; after FINAL
+	 * (TIME_WAIT) it is a slot that may serve another connection. */
+	uintptr_t at = (uintptr_t)ctx, lo = (uintptr_t)s->pool;
+	if (at < lo || at >= lo + (uintptr_t)s->npool * sizeof(*s->pool))
+		return snprintf(buf, len, "-");
+	const struct ife_dp_svc_conn *sc = ctx;
+	if (sc->conn != c)
+		return snprintf(buf, len, "-");
+	return snprintf(buf, len, "%s pending=%u left=%llu shut=%u",
+			sc->kind < 3 ? kinds[sc->kind] : "?",
+			sc->pending ? sc->pending->pkt_len : 0,
+			(unsigned long long)sc->left, sc->shut);
 }

@@ -15,8 +15,9 @@
 /* Per-connection service state, from a pool sized at start-up. */
 struct ife_dp_svc_conn {
 	struct ife_dp_svc_conn *next_free;
-	struct rte_mbuf *pending; /* echo data waiting for send space */
-	uint64_t left;		  /* source: bytes still to send */
+	struct ife_tcp_conn *conn; /* the connection; NULL when free */
+	struct rte_mbuf *pending;  /* echo data waiting for send space */
+	uint64_t left;		   /* source: bytes still to send */
 	uint8_t kind;
 	uint8_t shut; /* our FIN was requested */
 };
@@ -47,6 +48,7 @@ struct ife_dp_services {
 	struct ife_dp_svc_port ports[IFE_DP_SVC_MAX_PORTS];
 	unsigned nports;
 	struct ife_dp_svc_conn *pool;
+	uint32_t npool;
 	struct ife_dp_svc_conn *free;
 	uint64_t cnt[IFE_DP_SVC_CNT_MAX];
 };
@@ -61,5 +63,10 @@ int ife_dp_svc_init(struct ife_dp_services *s, struct ife_tcp_stack *tcp,
 /* The ife_tcp_event_fn of the services (app = struct ife_dp_services). */
 void ife_dp_svc_event(void *app, struct ife_tcp_conn *c, void *conn_ctx,
 		      unsigned events);
+
+/* The service's state of @p c in words ("echo pending=N ...", or "-"
+ * when no service owns it yet or any more), snprintf style. */
+int ife_dp_svc_conn_str(const struct ife_dp_services *s,
+			const struct ife_tcp_conn *c, char *buf, size_t len);
 
 #endif

@@ -4,7 +4,10 @@
  * or locked, nothing is allocated but mbufs, and no system call is made
  * unless idle-sleep-us asks for it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -190,6 +193,118 @@ idle_sleep(uint32_t us)
 	nanosleep(&ts, NULL);
 }
 
+/* A new dump asked for, and the last one written out? */
+static inline bool
+dump_wanted(const struct ife_dp_worker *w)
+{
+	uint32_t done = __atomic_load_n(&w->dump_done, __ATOMIC_RELAXED);
+	return *w->dump_sig != done &&
+	       __atomic_load_n(&w->dump_ack, __ATOMIC_ACQUIRE) == done;
+}
+
+static void
+dump_serve(struct ife_dp_worker *w)
+{
+	uint32_t seq = *w->dump_sig;
+	ife_dp_worker_dump(w);
+	__atomic_store_n(&w->dump_done, seq, __ATOMIC_RELEASE);
+	if (w->dump_path != NULL) {
+		/* One lcore: no control thread to hand the dump to. */
+		(void)ife_dp_dump_write(w->dump_path, w, 1);
+		__atomic_store_n(&w->dump_ack, seq, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+dump_addr(char *buf, size_t len, const struct ife_tcp_info *i, const uint8_t *a)
+{
+	if (inet_ntop(i->family == 6 ? AF_INET6 : AF_INET, a, buf,
+		      (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+void
+ife_dp_worker_dump(struct ife_dp_worker *w)
+{
+	char *b = w->dump_buf;
+	size_t cap = w->dump_cap, at = 0;
+	uint32_t cur = 0, shown = 0, total = 0;
+	/* Leave room for the header, written last at the front. */
+	const size_t head = 160;
+	at = head;
+	if (w->tcp == NULL) {
+		total = 0;
+	} else {
+		struct ife_tcp_conn *c;
+		while ((c = ife_tcp_conn_next(w->tcp, &cur)) != NULL) {
+			total++;
+			struct ife_tcp_info i;
+			ife_tcp_conn_info(w->tcp, c, &i);
+			char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+			char fl[256], app[96];
+			dump_addr(la, sizeof(la), &i, i.laddr);
+			dump_addr(ra, sizeof(ra), &i, i.raddr);
+			ife_tcp_flags_str(i.flags, fl, sizeof(fl));
+			ife_dp_svc_conn_str(&w->svc, c, app, sizeof(app));
+			char line[1024];
+			int n = snprintf(
+				line, sizeof(line),
+				"%s%s%s:%u %s%s%s:%u %s una=%u nxt=+%u max=+%u "
+				"wnd=%u maxwnd=%u cwnd=%u ssthresh=%u "
+				"rcv_nxt=%u rcvwnd=%u rcvq=%u sndq=%u ooo=%u "
+				"mss=%u srtt=%u rto=%u backoff=%u dupacks=%u "
+				"rexmt=%d delack=%d keep=%d idle=%u "
+				"flags=\"%s\" app=\"%s\"\n",
+				i.family == 6 ? "[" : "", la,
+				i.family == 6 ? "]" : "", i.lport,
+				i.family == 6 ? "[" : "", ra,
+				i.family == 6 ? "]" : "", i.rport,
+				ife_tcp_state_name(i.state), i.snd_una,
+				i.snd_nxt - i.snd_una, i.snd_max - i.snd_una,
+				i.snd_wnd, i.max_snd_wnd, i.cwnd, i.ssthresh,
+				i.rcv_nxt, i.rcv_wnd, i.rcvq_bytes,
+				i.sndq_bytes, i.ooo_segs, i.mss, i.srtt_ms,
+				i.rto_ms, i.backoff, i.dupacks, i.rexmt_ms,
+				i.delack_ms, i.keep_ms, i.idle_ms, fl, app);
+			if (n < 0 || (size_t)n >= sizeof(line) ||
+			    at + (size_t)n >= cap)
+				continue; /* counted, not shown */
+			memcpy(b + at, line, (size_t)n);
+			at += (size_t)n;
+			shown++;
+		}
+	}
+	char hdr[160];
+	int hn = snprintf(hdr, sizeof(hdr),
+			  "# worker %u lcore %u conns %u shown %u\n",
+			  (unsigned)w->queue, w->lcore, total, shown);
+	if (hn < 0)
+		hn = 0;
+	/* Move the header next to the lines (no gap in the buffer). */
+	size_t start = head - (size_t)hn;
+	memcpy(b + start, hdr, (size_t)hn);
+	memmove(b, b + start, at - start);
+	w->dump_len = (uint32_t)(at - start);
+}
+
+int
+ife_dp_dump_write(const char *path, const struct ife_dp_worker *w, unsigned nw)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return -errno;
+	for (unsigned i = 0; i < nw; i++)
+		if (w[i].dump_buf != NULL)
+			fwrite(w[i].dump_buf, 1, w[i].dump_len, f);
+	if (fclose(f) != 0)
+		return -errno;
+	if (rename(tmp, path) != 0)
+		return -errno;
+	return 0;
+}
+
 int
 ife_dp_worker_run(void *arg)
 {
@@ -251,6 +366,9 @@ ife_dp_worker_run(void *arg)
 			ife_tcp_timers(w->tcp, w->now_ns);
 		if (w->ntx > 0 || w->fault != NULL)
 			tx_flush(w);
+
+		if (unlikely(w->dump_buf != NULL) && dump_wanted(w))
+			dump_serve(w);
 
 		if (n == 0) {
 			w->cnt[IFE_DP_CNT_IDLE_POLLS]++;

@@ -58,6 +58,15 @@ struct ife_dp_worker {
 	struct ife_tcp_stack *tcp; /* NULL: TCP is handed to no one */
 	struct ife_fault *fault;   /* NULL: no fault injection */
 	struct ife_dp_services svc;
+	/* connection dump (--conn-dump): a signal bumps *dump_sig; the
+	 * worker fills dump_buf and sets dump_done to the value it served;
+	 * whoever writes the file sets dump_ack = dump_done, which frees the
+	 * buffer for the next dump. dump_buf NULL: no dumps. */
+	volatile uint32_t *dump_sig;
+	char *dump_buf;
+	uint32_t dump_cap, dump_len;
+	uint32_t dump_done, dump_ack; /* __atomic */
+	const char *dump_path; /* set: the worker writes the file itself */
 	/* the loop's own state */
 	uint64_t now_ns;
 	uint16_t ntx;
@@ -72,6 +81,15 @@ int ife_dp_worker_run(void *arg);
 /* The ife_tcp_output_fn of a worker (ctx = struct ife_dp_worker). */
 int ife_dp_worker_ip_output(void *ctx, struct rte_mbuf *m,
 			    const struct ife_tcp_ip *ip);
+
+/* Fill w->dump_buf with one line per connection of the worker (see
+ * docs/configuration.md, --conn-dump); sets w->dump_len. */
+void ife_dp_worker_dump(struct ife_dp_worker *w);
+
+/* Write the dumps of @p nw workers to @p path (write, then rename). 0 or
+ * -errno. */
+int ife_dp_dump_write(const char *path, const struct ife_dp_worker *w,
+		      unsigned nw);
 
 /* Current time of the worker's clock in ns. */
 uint64_t ife_dp_worker_clock(const struct ife_dp_worker *w);

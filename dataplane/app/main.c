@@ -33,12 +33,54 @@
 #define MAX_WORKERS  64
 
 static volatile int stop_flag;
+static volatile uint32_t dump_sig; /* SIGUSR1s so far (--conn-dump) */
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+static void
+on_dump_signal(int sig)
+{
+	(void)sig;
+	dump_sig++;
+}
+
+/* Per worker: room for the header and ~10,000 connection lines. */
+#define CONN_DUMP_BYTES (4u << 20)
+
+/* Control thread: when every worker has served the latest SIGUSR1 (or
+ * after a second), write their dumps to cfg->conn_dump. */
+static void
+collect_dumps(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
+	      unsigned nw, uint32_t *written)
+{
+	uint32_t want = dump_sig;
+	if (want == *written)
+		return;
+	for (int tries = 0; tries < 1000; tries++) {
+		unsigned ready = 0;
+		for (unsigned i = 0; i < nw; i++)
+			ready += (int32_t)(__atomic_load_n(&w[i].dump_done,
+							   __ATOMIC_ACQUIRE) -
+					   want) >= 0;
+		if (ready == nw)
+			break;
+		usleep(1000);
+	}
+	int rc = ife_dp_dump_write(cfg->conn_dump, w, nw);
+	if (rc != 0)
+		fprintf(stderr, "imapfe-dataplane: --conn-dump %s: %s\n",
+			cfg->conn_dump, strerror(-rc));
+	for (unsigned i = 0; i < nw; i++)
+		__atomic_store_n(
+			&w[i].dump_ack,
+			__atomic_load_n(&w[i].dump_done, __ATOMIC_ACQUIRE),
+			__ATOMIC_RELEASE);
+	*written = want;
 }
 
 /* Hugepages usable? Needs a hugetlbfs mount and enough free pages. */
@@ -659,6 +701,19 @@ main(int argc, char **argv)
 		w->idle_sleep_us = cfg.idle_sleep_us;
 		w->pool = pool;
 		w->stop = &stop_flag;
+		w->dump_sig = &dump_sig;
+		if (cfg.conn_dump[0]) {
+			w->dump_cap = CONN_DUMP_BYTES;
+			w->dump_buf =
+				rte_malloc("ife_conn_dump", w->dump_cap, 0);
+			if (w->dump_buf == NULL) {
+				fprintf(stderr, "imapfe-dataplane: out of "
+						"memory for --conn-dump\n");
+				goto out;
+			}
+			if (nlcores == 1)
+				w->dump_path = cfg.conn_dump;
+		}
 		w->send_garp = cfg.garp && i == 0;
 		w->ns_per_tsc_q32 =
 			(uint64_t)(((unsigned __int128)1000000000u << 32) /
@@ -692,6 +747,8 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (cfg.conn_dump[0])
+		signal(SIGUSR1, on_dump_signal);
 	char ipbuf[16];
 	const uint8_t *ib = (const uint8_t *)&cfg.ip4;
 	snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", ib[0], ib[1], ib[2],
@@ -719,8 +776,12 @@ main(int argc, char **argv)
 			i++;
 		}
 		uint64_t last = 0;
+		uint32_t dumps_written = 0;
 		while (!stop_flag) {
 			usleep(100 * 1000);
+			if (cfg.conn_dump[0])
+				collect_dumps(&cfg, workers, nw,
+					      &dumps_written);
 			uint64_t now = rte_get_tsc_cycles();
 			if (cfg.stats_file[0] &&
 			    now - last >= rte_get_tsc_hz()) {
@@ -739,6 +800,7 @@ out:
 			ife_fault_destroy(&workers[i].fault);
 			ife_tcp_stack_destroy(&workers[i].tcp);
 			rte_free(workers[i].svc.pool);
+			rte_free(workers[i].dump_buf);
 		}
 		rte_free(workers);
 	}

@@ -317,11 +317,26 @@ struct ife_tcp_info {
 	uint8_t state, snd_wscale, rcv_wscale, family;
 	bool ts_ok, sack_ok, in_recovery;
 	uint16_t mss, lport, rport;
+	uint8_t laddr[16], raddr[16]; /**< as ife_tcp_ip (IPv4: first 4) */
 	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, rcv_nxt, rcv_wnd;
 	uint32_t cwnd, ssthresh, srtt_ms, rttvar_ms, rto_ms;
 	uint32_t sndq_bytes, rcvq_bytes, ooo_segs;
 	uint8_t backoff, dupacks;
+	/* for diagnostics (imapfe-dataplane --conn-dump) */
+	uint32_t flags;	      /**< internal flag bits: ife_tcp_flags_str() */
+	int32_t rexmt_ms;     /**< retransmit/persist timer due in; -1 off */
+	int32_t delack_ms;    /**< delayed-ACK timer due in; -1 off */
+	int32_t keep_ms;      /**< keepalive/TIME_WAIT timer due in; -1 off */
+	uint32_t idle_ms;     /**< since the last segment received */
+	uint32_t max_snd_wnd; /**< largest window the peer offered */
 };
+
+/**
+ * Names of the set bits of ife_tcp_info.flags, space separated, into
+ * @p buf (always terminated). @return strlen of the full text, as
+ * snprintf (may exceed @p len - 1 when cut).
+ */
+int ife_tcp_flags_str(uint32_t flags, char *buf, size_t len);
 
 /**
  * Create a stack. All memory is allocated here (rte_zmalloc_socket).
@@ -410,6 +425,14 @@ void ife_tcp_conn_set_ctx(struct ife_tcp_conn *c, void *ctx);
 
 /** The conn_ctx. */
 void *ife_tcp_conn_ctx(const struct ife_tcp_conn *c);
+
+/**
+ * Walk the connections in use (every state, TIME_WAIT included): start
+ * with *@p cursor = 0; each call returns the next one, NULL at the end.
+ * Do not call from an event callback that may free connections.
+ */
+struct ife_tcp_conn *ife_tcp_conn_next(struct ife_tcp_stack *st,
+				       uint32_t *cursor);
 
 /** Fill @p info with the connection's current state. */
 void ife_tcp_conn_info(const struct ife_tcp_stack *st,

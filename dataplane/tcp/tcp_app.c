@@ -32,6 +32,8 @@ ife_tcp_conn_info(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c,
 	i->mss = c->mss;
 	i->lport = c->lport;
 	i->rport = c->rport;
+	memcpy(i->laddr, c->laddr, sizeof(i->laddr));
+	memcpy(i->raddr, c->raddr, sizeof(i->raddr));
 	i->snd_una = c->snd_una;
 	i->snd_nxt = c->snd_nxt;
 	i->snd_max = c->snd_max;
@@ -49,6 +51,58 @@ ife_tcp_conn_info(const struct ife_tcp_stack *st, const struct ife_tcp_conn *c,
 	i->ooo_segs = c->ooo_segs;
 	i->backoff = c->backoff;
 	i->dupacks = c->dupacks;
+	i->flags = c->flags;
+	i->rexmt_ms = c->t_rexmt ? (int32_t)(c->t_rexmt - st->now_ms) : -1;
+	i->delack_ms = c->t_delack ? (int32_t)(c->t_delack - st->now_ms) : -1;
+	i->keep_ms = c->t_keep ? (int32_t)(c->t_keep - st->now_ms) : -1;
+	i->idle_ms = st->now_ms - c->last_rx;
+	i->max_snd_wnd = c->max_snd_wnd;
+}
+
+struct ife_tcp_conn *
+ife_tcp_conn_next(struct ife_tcp_stack *st, uint32_t *cursor)
+{
+	while (*cursor < st->nconns) {
+		struct ife_tcp_conn *c = &st->conns[(*cursor)++];
+		if (!(c->flags & TF_FREED))
+			return c;
+	}
+	return NULL;
+}
+
+int
+ife_tcp_flags_str(uint32_t flags, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"ts",	     "sack",	    "ws",	  "acknow",
+		"delack",    "fin-pending", "fin-sent",	  "app-closed",
+		"recovery",  "persist",	    "in-wheel",	  "want-write",
+		"peer-fin",  "passive",	    "rtt-timing", "in-hash",
+		"ack-owed2", "freed",	    "shut-wr",	  "eifel",
+		"out-retry", "sacked",	    "sack-rxt",	  "rto-loss",
+		"tx-wait",
+	};
+	_Static_assert(TF_TX_WAIT == 1u << 24 &&
+			       sizeof(names) / sizeof(names[0]) == 25,
+		       "a name for every connection flag");
+	int n = 0;
+	if (len > 0)
+		buf[0] = '\0';
+	for (unsigned b = 0; b < 32; b++) {
+		if (!(flags & (1u << b)))
+			continue;
+		char other[12];
+		const char *name = names[0];
+		if (b < sizeof(names) / sizeof(names[0])) {
+			name = names[b];
+		} else {
+			snprintf(other, sizeof(other), "bit%u", b);
+			name = other;
+		}
+		size_t off = (size_t)n < len ? (size_t)n : len;
+		n += snprintf(buf + off, len - off, "%s%s", n ? " " : "", name);
+	}
+	return n;
 }
 
 int

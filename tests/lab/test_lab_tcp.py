@@ -16,9 +16,12 @@ Scenarios:
   memory    1 MiB buffers for 100 flows over 8191 mbufs: the budgets hold
   pressure  1000 flows x 256 KiB windows against the budgets of 131071
             mbufs: all complete, the pool is whole again afterwards
+  conndump  --conn-dump: SIGUSR1 lists every connection's state, with two
+            workers and with one lcore
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -351,7 +354,107 @@ def scenario_multiqueue():
     L.check(c.get("tcp_conns_now") == 0, "no connection left behind")
 
 
-SCENARIOS = {"echo": scenario_echo, "services": scenario_services,
+# Holds N echo connections open from ife-cli: prints their local ports
+# once each has echoed, then waits for stdin to close.
+HOLDER = r"""
+import socket, sys
+n, addr = int(sys.argv[1]), sys.argv[2]
+socks = []
+for i in range(n):
+    s = socket.create_connection((addr, 7), timeout=10)
+    s.sendall(b"hello")
+    got = b""
+    while len(got) < 5:
+        got += s.recv(5 - len(got))
+    assert got == b"hello", got
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
+sys.stdin.read()
+"""
+
+
+def conn_dump(dp, path, timeout=5):
+    """SIGUSR1 the dataplane; return (headers, {client port: line})."""
+    before = os.stat(path).st_mtime_ns if os.path.exists(path) else None
+    dp.proc.send_signal(signal.SIGUSR1)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path) and os.stat(path).st_mtime_ns != before:
+            break
+        time.sleep(0.05)
+    else:
+        raise L.Failure("no connection dump in %s after SIGUSR1" % path)
+    heads, lines = [], {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#"):
+                heads.append(line.split())
+                continue
+            remote = line.split()[1]
+            lines[int(remote.rsplit(":", 1)[1])] = line
+    return heads, lines
+
+
+def scenario_conndump():
+    """--conn-dump: SIGUSR1 lists every connection of every worker, with
+    its state, queues, timers and the service's state; with two workers
+    (the control thread collects) and with one (the worker writes)."""
+    path = "/tmp/ife-lab-conns-%d.txt" % os.getpid()
+    for lcores, label in ((("--lcore-map", "0@0,(1-2)@1"), "two workers"),
+                          (("--lcores", "0"), "one lcore")):
+        if os.path.exists(path):
+            os.unlink(path)
+        port = PORT + (",qpairs=2" if label == "two workers" else "")
+        dp = dataplane(extra=["--conn-dump", path], port=port,
+                       lcores=lcores)
+        holder = None
+        try:
+            n = 24
+            holder = subprocess.Popen(
+                ["ip", "netns", "exec", L.CLI_NS, "/usr/bin/python3", "-c",
+                 HOLDER, str(n), L.SRV_IP], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True)
+            ports = [int(x) for x in holder.stdout.readline().split()]
+            L.check(len(ports) == n, "%s: %d connections open and echoed"
+                    % (label, n))
+            time.sleep(0.5)  # the client's delayed ACKs of the echo
+            heads, lines = conn_dump(dp, path)
+            workers = len(heads)
+            total = sum(int(h[h.index("conns") + 1]) for h in heads)
+            L.check(workers == (2 if label == "two workers" else 1) and
+                    total == n, "%s: %d worker header(s) counting %d "
+                    "connections" % (label, workers, total))
+            missing = [p for p in ports if p not in lines]
+            L.check(not missing, "%s: every client port listed" % label)
+            bad = [ln for p, ln in lines.items()
+                   if " ESTABLISHED " not in ln or
+                   'app="echo pending=0' not in ln or " rcvq=0 " not in ln
+                   or " sndq=0 " not in ln or "198.18.0.2:7 " not in ln]
+            L.check(not bad, "%s: all ESTABLISHED, echo idle, queues "
+                    "empty%s" % (label, (": " + bad[0]) if bad else ""))
+            holder.stdin.close()
+            holder.wait(timeout=10)
+            holder = None
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                heads, lines = conn_dump(dp, path)
+                if not lines:
+                    break
+                time.sleep(0.3)
+            L.check(not lines and all(h[h.index("conns") + 1] == "0"
+                                      for h in heads),
+                    "%s: after the client closed, the dump is empty"
+                    % label)
+        finally:
+            if holder is not None:
+                holder.kill()
+            rc, final = dp.stop()
+            if os.path.exists(path):
+                os.unlink(path)
+        L.check(rc == 0, "%s: clean exit after the dumps" % label)
+
+
+SCENARIOS = {"conndump": scenario_conndump, "echo": scenario_echo, "services": scenario_services,
              "synflood": scenario_synflood, "ipv6": scenario_ipv6,
              "loss": scenario_loss, "faults": scenario_faults,
              "multiqueue": scenario_multiqueue, "memory": scenario_memory,
