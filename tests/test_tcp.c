@@ -2466,6 +2466,72 @@ test_tcp_cubic_growth_and_reduction(void **state)
 		;
 }
 
+/* An application-limited sender (one segment at a time, each ACKed, as
+ * an IMAP session answering commands) does not grow cwnd past twice what
+ * it had in flight in slow start, nor at all in congestion avoidance;
+ * a sender that fills cwnd still grows it. */
+static void
+cwnd_validation(struct fx *f, enum ife_tcp_cc cc)
+{
+	struct seg s;
+	f->p.cc = cc;
+	f->p.snd_buf = 1 << 20;
+	fx_start(f);
+	struct inopt io = {.mss = 1460, .ws = 7};
+	handshake(f, &io);
+	struct ife_tcp_conn *c = f->conn;
+	uint32_t w0 = c->cwnd;
+	assert_true(w0 >= 2 * 1460);
+	char b[1460];
+	memset(b, 'q', sizeof(b));
+	for (int phase = 0; phase < 2; phase++) {
+		if (phase == 1)
+			c->ssthresh = c->cwnd; /* congestion avoidance */
+		uint32_t start = c->cwnd;
+		for (int r = 0; r < 50; r++) {
+			assert_int_equal(
+				ife_tcp_write(f->st, c, b, sizeof(b), f->now),
+				(int)sizeof(b));
+			assert_int_equal(pop(f, &s), 1);
+			advance(f, 5);
+			inj(f, TH_ACK, f->pseq, s.seq + s.len, 65535, NULL,
+			    NULL, 0);
+		}
+		assert_int_equal(c->cwnd, start);
+	}
+	assert_int_equal(c->cwnd, w0);
+	/* Now fill the window: it grows (slow start, then CA). */
+	for (int phase = 0; phase < 2; phase++) {
+		if (phase == 1)
+			c->ssthresh = c->cwnd;
+		uint32_t start = c->cwnd;
+		static uint8_t big[1 << 18];
+		assert_true(ife_tcp_write(f->st, c, big, sizeof(big), f->now) >
+			    0);
+		for (int r = 0; r < 4; r++) {
+			advance(f, 5);
+			inj(f, TH_ACK, f->pseq, c->snd_max, 65535, NULL, NULL,
+			    0);
+			assert_true(pending(f) > 0); /* cwnd-limited */
+			drain(f);
+		}
+		assert_true(c->cwnd > start);
+		drain(f);
+	}
+}
+
+static void
+test_tcp_cwnd_validation_newreno(void **state)
+{
+	cwnd_validation(*state, IFE_TCP_CC_NEWRENO);
+}
+
+static void
+test_tcp_cwnd_validation_cubic(void **state)
+{
+	cwnd_validation(*state, IFE_TCP_CC_CUBIC);
+}
+
 static void
 test_tcp_window_scaling_and_rcv_window(void **state)
 {
@@ -3998,6 +4064,8 @@ main(void)
 		T(test_tcp_sack_not_negotiated_newreno),
 		T(test_tcp_sack_marks_in_mbufs),
 		T(test_tcp_cubic_growth_and_reduction),
+		T(test_tcp_cwnd_validation_newreno),
+		T(test_tcp_cwnd_validation_cubic),
 		T(test_tcp_window_scaling_and_rcv_window),
 		T(test_tcp_paws),
 		T(test_tcp_ooo_sack_and_reassembly),

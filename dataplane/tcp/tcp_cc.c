@@ -114,6 +114,15 @@ tcp_cc_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t acked)
 {
 	if (c->cwnd >= CWND_MAX)
 		return;
+	/* Grow only a window that is in use (RFC 7661's point; the test is
+	 * Linux's tcp_is_cwnd_limited): in slow start up to twice the data
+	 * that was in flight, later only when the flight filled cwnd. An
+	 * application- or receiver-limited sender otherwise inflates cwnd
+	 * without bound and later bursts it onto a path it never probed. */
+	uint32_t flight = c->snd_max - c->snd_una + acked;
+	if (c->cwnd < c->ssthresh ? c->cwnd >= 2u * flight
+				  : flight + c->mss <= c->cwnd)
+		return;
 	if (c->cwnd < c->ssthresh) {
 		/* Slow start, RFC 3465 with L = 2 SMSS. */
 		c->cwnd += tcp_min32(acked, 2u * c->mss);
