@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "dp_config.h"
+#include "dp_txpolicy.h"
 #include "imapfe/err.h"
 
 static int
@@ -90,6 +91,43 @@ test_dp_config_bad_arguments_rejected(void **state)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err,
 				 cases[i].msg);
 	}
+}
+
+/* tx-coalesce-us: parsed and bounded; the policy sends at once when
+ * coalescing is off or the last burst is old enough (light load), holds
+ * frames only while bursts come faster than that, never holds a full
+ * batch, and has nothing to send with nothing queued. */
+static void
+test_dp_config_tx_coalesce(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256] = "";
+	ife_dp_config_defaults(&cfg);
+	assert_int_equal(cfg.tx_coalesce_us, 100);
+	assert_int_equal(ife_dp_config_set(&cfg, "tx-coalesce-us", "0", "t",
+					   err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.tx_coalesce_us, 0);
+	assert_int_equal(ife_dp_config_set(&cfg, "tx-coalesce-us", "10001", "t",
+					   err, sizeof(err)),
+			 IFE_EUSAGE);
+	assert_non_null(strstr(err, "out of range (0..10000)"));
+
+	const uint64_t us = 1000;
+	assert_false(ife_dp_tx_due(0, 500 * us, 0, 0));
+	assert_true(ife_dp_tx_due(1, 500 * us, 499 * us, 0));
+	/* light load: the last burst is 200 us old */
+	assert_true(ife_dp_tx_due(1, 500 * us, 300 * us, 100 * us));
+	/* under load: 30 us since the last burst, held ... */
+	assert_false(ife_dp_tx_due(5, 500 * us, 470 * us, 100 * us));
+	assert_false(ife_dp_tx_due(IFE_DP_TX_COALESCE_MAX - 1, 500 * us,
+				   470 * us, 100 * us));
+	/* ... unless a full batch waits, or the interval is over */
+	assert_true(ife_dp_tx_due(IFE_DP_TX_COALESCE_MAX, 500 * us, 470 * us,
+				  100 * us));
+	assert_true(ife_dp_tx_due(5, 570 * us, 470 * us, 100 * us));
+	assert_false(ife_dp_tx_due(0, 570 * us, 470 * us, 100 * us));
 }
 
 static void
@@ -268,6 +306,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dp_config_valid_command_line),
 		cmocka_unit_test(test_dp_config_bad_arguments_rejected),
+		cmocka_unit_test(test_dp_config_tx_coalesce),
 		cmocka_unit_test(test_dp_config_validate_requires_port_and_ip),
 		cmocka_unit_test(test_dp_config_where_prefixes_errors),
 		cmocka_unit_test(test_dp_config_tso_option),

@@ -63,6 +63,10 @@ static const struct setting settings[] = {
 	 "memory in MB when running without hugepages [512]"},
 	{"idle-sleep-us", T_U32, F(idle_sleep_us), 0, 0, 1000000,
 	 "sleep this long after 64 empty polls; 0 = busy poll [0]"},
+	{"tx-coalesce-us", T_U32, F(tx_coalesce_us), 0, 0, 10000,
+	 "hold frames up to this long after the last TX burst so that bursts "
+	 "grow under load (interrupt moderation for the peer); 0 = send at "
+	 "the end of every poll [100]"},
 	{"arp-max-age", T_U32, F(arp_max_age_s), 0, 1, 86400,
 	 "seconds a neighbour (ARP/NDP) cache entry stays valid [300]"},
 	{"stats-file", T_STR, F(stats_file), S(stats_file), 0, 0,
@@ -107,6 +111,7 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->burst = 32;
+	cfg->tx_coalesce_us = 100;
 	cfg->huge = IFE_DP_HUGE_AUTO;
 	cfg->mem_mb = 512;
 	cfg->source_bytes = 1u << 20;

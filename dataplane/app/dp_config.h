@@ -36,6 +36,9 @@ struct ife_dp_config {
 	enum ife_dp_huge huge;	/**< hugepage policy */
 	uint32_t mem_mb;	/**< memory with --no-huge */
 	uint32_t idle_sleep_us; /**< >0: sleep this long after 64 empty polls */
+	uint32_t
+		tx_coalesce_us; /**< TX bursts at most this often (0: each
+				     poll) unless IFE_DP_TX_COALESCE_MAX wait */
 	uint32_t arp_max_age_s; /**< ARP cache entry lifetime */
 	char stats_file[256];	/**< JSON counters written here every second
 				     and at exit ("" = stdout at exit only) */

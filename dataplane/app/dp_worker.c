@@ -86,6 +86,18 @@ tx_flush(struct ife_dp_worker *w)
 		rte_pktmbuf_free_bulk(w->txq + done, w->ntx - done);
 	}
 	w->ntx = 0;
+	w->tx_last_ns = w->now_ns;
+}
+
+/* End of a poll: send what is queued, unless tx-coalesce-us holds it
+ * (dp_txpolicy.h). The fault layer needs every poll: it releases the
+ * frames it delayed. */
+static inline bool
+tx_due(const struct ife_dp_worker *w)
+{
+	return w->fault != NULL ||
+	       ife_dp_tx_due(w->ntx, w->now_ns, w->tx_last_ns,
+			     w->tx_coalesce_ns);
 }
 
 static inline void
@@ -364,7 +376,7 @@ ife_dp_worker_run(void *arg)
 
 		if (w->tcp != NULL)
 			ife_tcp_timers(w->tcp, w->now_ns);
-		if (w->ntx > 0 || w->fault != NULL)
+		if (tx_due(w))
 			tx_flush(w);
 
 		if (unlikely(w->dump_buf != NULL) && dump_wanted(w))

@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 
 #include "dp_service.h"
+#include "dp_txpolicy.h"
 #include "fault.h"
 #include "net.h"
 #include "tcp.h"
@@ -50,6 +51,7 @@ struct ife_dp_worker {
 	uint16_t queue;
 	uint16_t burst;
 	uint32_t idle_sleep_us;
+	uint64_t tx_coalesce_ns; /* 0: flush at the end of every poll */
 	int send_garp;
 	int tx_prepare; /* offloads on: rte_eth_tx_prepare() before a burst */
 	struct rte_mempool *pool;
@@ -70,6 +72,7 @@ struct ife_dp_worker {
 	/* the loop's own state */
 	uint64_t now_ns;
 	uint16_t ntx;
+	uint64_t tx_last_ns; /* when the last TX burst went */
 	struct rte_mbuf *txq[IFE_DP_TXQ];
 	uint64_t cnt[IFE_DP_CNT_MAX];
 	struct ife_net net;
