@@ -92,13 +92,11 @@ ife_tcp_flags_str(uint32_t flags, char *buf, size_t len)
 		if (!(flags & (1u << b)))
 			continue;
 		char other[12];
-		const char *name = names[0];
-		if (b < sizeof(names) / sizeof(names[0])) {
+		const char *name = other;
+		if (b < sizeof(names) / sizeof(names[0]))
 			name = names[b];
-		} else {
+		else
 			snprintf(other, sizeof(other), "bit%u", b);
-			name = other;
-		}
 		size_t off = (size_t)n < len ? (size_t)n : len;
 		n += snprintf(buf + off, len - off, "%s%s", n ? " " : "", name);
 	}
