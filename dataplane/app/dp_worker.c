@@ -222,7 +222,7 @@ dump_serve(struct ife_dp_worker *w)
 	__atomic_store_n(&w->dump_done, seq, __ATOMIC_RELEASE);
 	if (w->dump_path != NULL) {
 		/* One lcore: no control thread to hand the dump to. */
-		(void)ife_dp_dump_write(w->dump_path, w, 1);
+		(void)ife_dp_dump_write(w->dump_path, w, 1, seq);
 		__atomic_store_n(&w->dump_ack, seq, __ATOMIC_RELEASE);
 	}
 }
@@ -300,16 +300,27 @@ ife_dp_worker_dump(struct ife_dp_worker *w)
 }
 
 int
-ife_dp_dump_write(const char *path, const struct ife_dp_worker *w, unsigned nw)
+ife_dp_dump_write(const char *path, const struct ife_dp_worker *w, unsigned nw,
+		  uint32_t want)
 {
 	char tmp[300];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (f == NULL)
 		return -errno;
-	for (unsigned i = 0; i < nw; i++)
-		if (w[i].dump_buf != NULL)
+	for (unsigned i = 0; i < nw; i++) {
+		if (w[i].dump_buf == NULL)
+			continue;
+		/* A worker that has not served this request: its buffer
+		 * holds an older dump, or nothing. */
+		if ((int32_t)(__atomic_load_n(&w[i].dump_done,
+					      __ATOMIC_ACQUIRE) -
+			      want) < 0)
+			fprintf(f, "# worker %u lcore %u did not answer\n",
+				(unsigned)w[i].queue, w[i].lcore);
+		else
 			fwrite(w[i].dump_buf, 1, w[i].dump_len, f);
+	}
 	if (fclose(f) != 0)
 		return -errno;
 	if (rename(tmp, path) != 0)

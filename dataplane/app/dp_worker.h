@@ -89,10 +89,11 @@ int ife_dp_worker_ip_output(void *ctx, struct rte_mbuf *m,
  * docs/configuration.md, --conn-dump); sets w->dump_len. */
 void ife_dp_worker_dump(struct ife_dp_worker *w);
 
-/* Write the dumps of @p nw workers to @p path (write, then rename). 0 or
- * -errno. */
+/* Write the dumps of @p nw workers for request @p want to @p path (write,
+ * then rename); a worker that has not served it gets a line that says so.
+ * 0 or -errno. */
 int ife_dp_dump_write(const char *path, const struct ife_dp_worker *w,
-		      unsigned nw);
+		      unsigned nw, uint32_t want);
 
 /* Current time of the worker's clock in ns. */
 uint64_t ife_dp_worker_clock(const struct ife_dp_worker *w);

@@ -61,6 +61,12 @@ collect_dumps(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 	uint32_t want = dump_sig;
 	if (want == *written)
 		return;
+	if (cfg->conn_dump[0] == '\0') {
+		fprintf(stderr, "imapfe-dataplane: SIGUSR1 ignored: no "
+				"--conn-dump file\n");
+		*written = want;
+		return;
+	}
 	for (int tries = 0; tries < 1000; tries++) {
 		unsigned ready = 0;
 		for (unsigned i = 0; i < nw; i++)
@@ -71,7 +77,7 @@ collect_dumps(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 			break;
 		usleep(1000);
 	}
-	int rc = ife_dp_dump_write(cfg->conn_dump, w, nw);
+	int rc = ife_dp_dump_write(cfg->conn_dump, w, nw, want);
 	if (rc != 0)
 		fprintf(stderr, "imapfe-dataplane: --conn-dump %s: %s\n",
 			cfg->conn_dump, strerror(-rc));
@@ -748,8 +754,9 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (cfg.conn_dump[0])
-		signal(SIGUSR1, on_dump_signal);
+	/* Without --conn-dump the control thread says so (SIGUSR1's
+	 * default action would kill the process). */
+	signal(SIGUSR1, on_dump_signal);
 	char ipbuf[16];
 	const uint8_t *ib = (const uint8_t *)&cfg.ip4;
 	snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", ib[0], ib[1], ib[2],
@@ -780,9 +787,7 @@ main(int argc, char **argv)
 		uint32_t dumps_written = 0;
 		while (!stop_flag) {
 			usleep(100 * 1000);
-			if (cfg.conn_dump[0])
-				collect_dumps(&cfg, workers, nw,
-					      &dumps_written);
+			collect_dumps(&cfg, workers, nw, &dumps_written);
 			uint64_t now = rte_get_tsc_cycles();
 			if (cfg.stats_file[0] &&
 			    now - last >= rte_get_tsc_hz()) {

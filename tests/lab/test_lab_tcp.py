@@ -452,6 +452,16 @@ def scenario_conndump():
             if os.path.exists(path):
                 os.unlink(path)
         L.check(rc == 0, "%s: clean exit after the dumps" % label)
+    # Without --conn-dump, SIGUSR1 is refused with a line, not fatal.
+    dp = dataplane()
+    try:
+        dp.proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        alive = dp.proc.poll() is None
+    finally:
+        rc, _ = dp.stop()
+    L.check(alive and rc == 0 and "SIGUSR1 ignored" in dp.err,
+            "without --conn-dump, SIGUSR1 is reported and harmless")
 
 
 SCENARIOS = {"conndump": scenario_conndump, "echo": scenario_echo, "services": scenario_services,
