@@ -36,16 +36,14 @@ struct ife_dp_config {
 	enum ife_dp_huge huge;	/**< hugepage policy */
 	uint32_t mem_mb;	/**< memory with --no-huge */
 	uint32_t idle_sleep_us; /**< >0: sleep this long after 64 empty polls */
-	uint32_t
-		tx_coalesce_us; /**< TX bursts at most this often (0: each
-				     poll) unless IFE_DP_TX_COALESCE_MAX wait */
-	uint32_t arp_max_age_s; /**< ARP cache entry lifetime */
-	char stats_file[256];	/**< JSON counters written here every second
-				     and at exit ("" = stdout at exit only) */
-	char conn_dump[256];	/**< on SIGUSR1, connections listed here
-				     ("" = off) */
-	char log_level[16];	/**< EAL log level (error, warning, info...) */
-	char services[128];	/**< "echo:7,discard:9,source:19" or "" */
+	uint32_t tx_coalesce_us; /**< under load, a TX burst per this */
+	uint32_t arp_max_age_s;	 /**< ARP cache entry lifetime */
+	char stats_file[256];	 /**< JSON counters written here every second
+				      and at exit ("" = stdout at exit only) */
+	char conn_dump[256];	 /**< on SIGUSR1, connections listed here
+				      ("" = off) */
+	char log_level[16];	 /**< EAL log level (error, warning, info...) */
+	char services[128];	 /**< "echo:7,discard:9,source:19" or "" */
 	char fault[256];	/**< fault-injection spec (fault.h); "" = off */
 	uint32_t source_bytes;	/**< bytes the source service sends */
 	uint32_t tcp_max_conns; /**< TCBs per worker */

@@ -253,7 +253,6 @@ int
 ife_dp_svc_conn_str(const struct ife_dp_services *s,
 		    const struct ife_tcp_conn *c, char *buf, size_t len)
 {
-	static const char *const kinds[] = {"echo", "discard", "source"};
 	const void *ctx = ife_tcp_conn_ctx(c);
 	/* Before ACCEPTED the context is the listener's port; after FINAL
 	 * (TIME_WAIT) it is a slot that may serve another connection. */
@@ -264,7 +263,7 @@ ife_dp_svc_conn_str(const struct ife_dp_services *s,
 	if (sc->conn != c)
 		return snprintf(buf, len, "-");
 	return snprintf(buf, len, "%s pending=%u left=%llu shut=%u",
-			sc->kind < 3 ? kinds[sc->kind] : "?",
+			ife_dp_svc_kind_name(sc->kind),
 			sc->pending ? sc->pending->pkt_len : 0,
 			(unsigned long long)sc->left, sc->shut);
 }

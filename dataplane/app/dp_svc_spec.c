@@ -6,11 +6,18 @@
 #include "dp_svc_spec.h"
 #include "imapfe/err.h"
 
+static const char *const kinds[] = {"echo", "discard", "source"};
+
+const char *
+ife_dp_svc_kind_name(unsigned kind)
+{
+	return kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[kind] : "?";
+}
+
 int
 ife_dp_svc_parse(const char *spec, struct ife_dp_svc_port *ports, char *err,
 		 size_t errlen)
 {
-	static const char *const kinds[] = {"echo", "discard", "source"};
 	int n = 0;
 	const char *p = spec;
 	while (*p) {

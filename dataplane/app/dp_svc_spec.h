@@ -20,6 +20,9 @@ struct ife_dp_svc_port {
 	uint16_t port;
 };
 
+/* "echo", "discard", "source"; "?" for anything else. */
+const char *ife_dp_svc_kind_name(unsigned kind);
+
 /*
  * Parse "echo:7,discard:9,source:19" into @p ports.
  * @return the number of ports, or IFE_EUSAGE with @p err filled.

@@ -2,7 +2,8 @@
  * The worker poll loop: rx burst -> net classify -> TCP -> timers -> tx
  * burst. One per lcore, one RX/TX queue pair each; nothing here is shared
  * or locked, nothing is allocated but mbufs, and no system call is made
- * unless idle-sleep-us asks for it.
+ * unless idle-sleep-us asks for it (or, with a single lcore and no
+ * control thread, SIGUSR1 asks for --conn-dump's file).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -239,14 +240,11 @@ void
 ife_dp_worker_dump(struct ife_dp_worker *w)
 {
 	char *b = w->dump_buf;
-	size_t cap = w->dump_cap, at = 0;
 	uint32_t cur = 0, shown = 0, total = 0;
-	/* Leave room for the header, written last at the front. */
-	const size_t head = 160;
-	at = head;
-	if (w->tcp == NULL) {
-		total = 0;
-	} else {
+	/* Lines go after room for the header, which needs the totals. */
+	const size_t head = 160, cap = w->dump_cap;
+	size_t at = head;
+	if (w->tcp != NULL) {
 		struct ife_tcp_conn *c;
 		while ((c = ife_tcp_conn_next(w->tcp, &cur)) != NULL) {
 			total++;
@@ -313,9 +311,7 @@ ife_dp_dump_write(const char *path, const struct ife_dp_worker *w, unsigned nw,
 			continue;
 		/* A worker that has not served this request: its buffer
 		 * holds an older dump, or nothing. */
-		if ((int32_t)(__atomic_load_n(&w[i].dump_done,
-					      __ATOMIC_ACQUIRE) -
-			      want) < 0)
+		if (!ife_dp_dump_served(&w[i], want))
 			fprintf(f, "# worker %u lcore %u did not answer\n",
 				(unsigned)w[i].queue, w[i].lcore);
 		else

@@ -85,6 +85,14 @@ int ife_dp_worker_run(void *arg);
 int ife_dp_worker_ip_output(void *ctx, struct rte_mbuf *m,
 			    const struct ife_tcp_ip *ip);
 
+/* Has @p w served dump request @p want (or a later one)? */
+static inline bool
+ife_dp_dump_served(const struct ife_dp_worker *w, uint32_t want)
+{
+	return (int32_t)(__atomic_load_n(&w->dump_done, __ATOMIC_ACQUIRE) -
+			 want) >= 0;
+}
+
 /* Fill w->dump_buf with one line per connection of the worker (see
  * docs/configuration.md, --conn-dump); sets w->dump_len. */
 void ife_dp_worker_dump(struct ife_dp_worker *w);

@@ -49,6 +49,26 @@ on_dump_signal(int sig)
 	dump_sig++;
 }
 
+/* --conn-dump writes PATH.tmp then renames it: find out at start-up,
+ * not at the first SIGUSR1, when that cannot work. */
+static int
+conn_dump_writable(const char *path)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		fprintf(stderr,
+			"imapfe-dataplane: --conn-dump %s: cannot "
+			"create %s: %s\n",
+			path, tmp, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	unlink(tmp);
+	return 0;
+}
+
 /* Per worker: room for the header and ~10,000 connection lines. */
 #define CONN_DUMP_BYTES (4u << 20)
 
@@ -70,9 +90,7 @@ collect_dumps(const struct ife_dp_config *cfg, struct ife_dp_worker *w,
 	for (int tries = 0; tries < 1000; tries++) {
 		unsigned ready = 0;
 		for (unsigned i = 0; i < nw; i++)
-			ready += (int32_t)(__atomic_load_n(&w[i].dump_done,
-							   __ATOMIC_ACQUIRE) -
-					   want) >= 0;
+			ready += ife_dp_dump_served(&w[i], want);
 		if (ready == nw)
 			break;
 		usleep(1000);
@@ -543,6 +561,8 @@ main(int argc, char **argv)
 		ife_dp_config_usage(stdout, "imapfe-dataplane");
 		return 0;
 	}
+	if (cfg.conn_dump[0] && conn_dump_writable(cfg.conn_dump) != 0)
+		return EXIT_RUNTIME;
 	struct ife_fault_params fault;
 	if (ife_fault_parse(cfg.fault, &fault, err, sizeof(err)) != 0) {
 		fprintf(stderr, "imapfe-dataplane: --fault: %s\n", err);

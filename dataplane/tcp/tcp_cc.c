@@ -119,9 +119,9 @@ tcp_cc_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t acked)
 	 * that was in flight, later only when the flight filled cwnd. An
 	 * application- or receiver-limited sender otherwise inflates cwnd
 	 * without bound and later bursts it onto a path it never probed. */
-	uint32_t flight = c->snd_max - c->snd_una + acked;
-	if (c->cwnd < c->ssthresh ? c->cwnd >= 2u * flight
-				  : flight + c->mss <= c->cwnd)
+	uint32_t before = c->snd_max - c->snd_una + acked; /* in flight */
+	if (c->cwnd < c->ssthresh ? c->cwnd >= 2u * before
+				  : before + c->mss <= c->cwnd)
 		return;
 	if (c->cwnd < c->ssthresh) {
 		/* Slow start, RFC 3465 with L = 2 SMSS. */

@@ -38,6 +38,10 @@ def test():
            2, "--services: invalid service list")
     expect(["--port", PORT, "--ip", "198.18.0.2", "--ip6", "ff02::1"], 2,
            "not a unicast host address")
+    expect(["--port", PORT, "--ip", "198.18.0.2", "--conn-dump",
+            "/nonexistent-ife-dir/conns"], 1,
+           "--conn-dump /nonexistent-ife-dir/conns: cannot create "
+           "/nonexistent-ife-dir/conns.tmp: No such file or directory")
     expect(["--port", "net_af_packet0,iface=ife-nope", "--ip", "198.18.0.2"],
            1, "interface 'ife-nope' does not exist")
     # The veth exists only in ife-srv: from the client namespace it is absent.
