@@ -572,7 +572,6 @@ static void
 test_tcp_conn_walk_and_diag_info(void **state)
 {
 	struct fx *f = *state;
-	struct seg s;
 	fx_start(f);
 	f->auto_read = 0;
 	uint32_t cur = 0;
@@ -640,7 +639,6 @@ test_tcp_conn_walk_and_diag_info(void **state)
 		n++;
 	}
 	assert_int_equal(n, 2);
-	(void)s;
 }
 
 /* Flag names: known bits by name, unknown ones as bitN; a short buffer
