@@ -2815,6 +2815,234 @@ test_tcp_receive_window_closes_and_reopens(void **state)
 	assert_int_equal(s.wnd, 8192);
 }
 
+/* An RX batch (ife_tcp_batch_begin): an echo's answers to a burst go at
+ * its end, all carrying the ACK of the whole burst, and no pure ACK goes;
+ * without an answer, one ACK covers the burst. */
+static void
+test_tcp_batch_one_ack_per_burst(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	char d[100];
+	memset(d, 'e', sizeof(d));
+	fx_start(f);
+	handshake(f, &NOOPT);
+	f->auto_read = 0;
+	f->auto_echo = 1;
+	ife_tcp_batch_begin(f->st);
+	for (uint32_t k = 0; k < 4; k++)
+		inj(f, TH_ACK, f->pseq + 100 * k, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pending(f), 0); /* all held */
+	ife_tcp_batch_end(f->st, f->now);
+	uint32_t bytes = 0;
+	while (pop(f, &s)) {
+		assert_true(s.len > 0);
+		assert_int_equal(s.ack, f->pseq + 400);
+		bytes += s.len;
+	}
+	assert_int_equal(bytes, 400);
+	assert_int_equal(ife_tcp_stats(f->st)->tx_acks, 0);
+	assert_int_equal(ife_tcp_stats(f->st)->out_deferred, 1);
+	/* A reader that does not answer: one ACK for 4 segments (without a
+	 * batch, one per 2). */
+	f->auto_echo = 0;
+	f->auto_read = 1;
+	inj(f, TH_ACK, f->pseq + 400, f->pack + 400, 65535, NULL, NULL, 0);
+	assert_int_equal(pending(f), 0);
+	ife_tcp_batch_begin(f->st);
+	for (uint32_t k = 4; k < 8; k++)
+		inj(f, TH_ACK, f->pseq + 100 * k, f->pack + 400, 65535, NULL, d,
+		    100);
+	assert_int_equal(pending(f), 0);
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.ack, f->pseq + 800);
+	assert_int_equal(pending(f), 0);
+	/* An end without a begin, or a second end, sends nothing. */
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(pending(f), 0);
+}
+
+/* A duplicate ACK is not held: a segment out of order is answered at once
+ * inside a batch (RFC 5681 4.2), so the sender's fast retransmit is not
+ * delayed; the in-order data before it still waits. */
+static void
+test_tcp_batch_dupack_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	char d[100] = {0};
+	fx_start(f);
+	handshake(f, &NOOPT);
+	ife_tcp_batch_begin(f->st);
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pending(f), 0);
+	inj(f, TH_ACK, f->pseq + 300, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 0);
+	assert_int_equal(s.ack, f->pseq + 100);
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(pending(f), 0); /* that ACK said it all */
+	assert_int_equal(ife_tcp_stats(f->st)->ooo_segs, 1);
+}
+
+/* A connection reset inside the batch after its output was held: the end
+ * sends nothing for it; one created in the same slot meanwhile is served
+ * once. */
+static void
+test_tcp_batch_conn_gone_before_end(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	char d[10] = {0};
+	fx_start(f);
+	handshake(f, &NOOPT);
+	f->auto_read = 0;
+	f->auto_echo = 1;
+	ife_tcp_batch_begin(f->st);
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, d, 10);
+	inj(f, TH_RST, f->pseq + 10, 0, 0, NULL, NULL, 0);
+	assert_int_equal(f->final, IFE_TCP_EV_RESET);
+	ife_tcp_timers(f->st, f->now); /* frees it */
+	/* A new connection takes the freed TCB and answers in the batch. */
+	handshake_port(f, PEER_PORT + 1, &NOOPT);
+	inj_port(f, PEER_PORT + 1, TH_ACK, f->pseq, f->pack, 65535, NULL, d,
+		 10);
+	assert_int_equal(pending(f), 0);
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 10);
+	assert_int_equal(s.ack, f->pseq + 10);
+	assert_int_equal(pending(f), 0);
+}
+
+/* More connections than a batch holds: the rest output at once. */
+static void
+test_tcp_batch_overflow_outputs_at_once(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	char d[10] = {0};
+	f->p.max_conns = 512;
+	fx_start(f);
+	enum { N = IFE_TCP_DEFER_MAX + 3 };
+	uint32_t pack[N];
+	for (unsigned i = 0; i < N; i++)
+		pack[i] = handshake_port(f, (uint16_t)(PEER_PORT + i), &NOOPT);
+	f->auto_read = 0;
+	f->auto_echo = 1;
+	ife_tcp_batch_begin(f->st);
+	for (unsigned i = 0; i < N; i++)
+		inj_port(f, (uint16_t)(PEER_PORT + i), TH_ACK, ISS_PEER + 1,
+			 pack[i], 65535, NULL, d, 10);
+	assert_int_equal(pending(f), N - IFE_TCP_DEFER_MAX);
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(pending(f), N);
+	while (pop(f, &s)) {
+		assert_int_equal(s.len, 10);
+		assert_int_equal(s.ack, ISS_PEER + 11);
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->out_deferred, IFE_TCP_DEFER_MAX);
+}
+
+/* A window shrunk below one MSS after data went out: the RTO resends what
+ * the window holds. Sender SWS avoidance is for new data only; applied
+ * to the retransmission it sent nothing, RTO after RTO (the lab's 10 s
+ * stalls: both windows full, the peer's one acceptable ACK lost). */
+static void
+test_tcp_rto_resends_within_small_window(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	static char d[4000];
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	inj(f, TH_ACK, f->pseq, f->pack, 300, NULL, NULL, 0);
+	assert_int_equal(ife_tcp_write(f->st, c, d, sizeof(d), f->now),
+			 (int)sizeof(d));
+	assert_int_equal(pending(f), 0); /* 300 < MSS: SWS avoidance */
+	/* The override timeout sends what fits... */
+	advance(f, 1000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.seq, f->pack);
+	assert_int_equal(s.len, 300);
+	/* ... and, unacknowledged, it is resent at each RTO. */
+	for (int k = 0; k < 3; k++) {
+		advance(f, 1000u << k);
+		assert_int_equal(pop(f, &s), 1);
+		assert_int_equal(s.seq, f->pack);
+		assert_int_equal(s.len, 300);
+		assert_int_equal(pending(f), 0);
+	}
+	assert_int_equal(ife_tcp_stats(f->st)->rto_fired, 3);
+}
+
+/* Our window zero, the peer's window probe (SEG.SEQ = RCV.NXT-1, as Linux
+ * sends it) is unacceptable, but its ACK and window are taken (RFC 9293
+ * special allowance): data flows again without waiting on our RTO. */
+static void
+test_tcp_zero_window_probe_ack_taken(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	f->p.rcv_buf = 4096;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	struct ife_tcp_conn *c = f->conn;
+	f->auto_read = 0;
+	static uint8_t d[4096];
+	for (uint32_t off = 0; off < 4096; off += 512)
+		inj(f, TH_ACK, f->pseq + off, f->pack, 300, NULL, d + off, 512);
+	struct seg last = {0};
+	while (pop(f, &s))
+		last = s;
+	assert_int_equal(last.wnd, 0);
+	uint32_t rnxt = f->pseq + 4096;
+	/* We send 300 bytes into the peer's 300-byte window... */
+	assert_int_equal(ife_tcp_write(f->st, c, d, 2000, f->now), 2000);
+	advance(f, 1000);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 300);
+	/* ... the peer's ACK of them is lost; its probes carry the ACK
+	 * and its opened window. */
+	inj(f, TH_ACK, rnxt - 1, f->pack + 300, 8192, NULL, NULL, 0);
+	struct ife_tcp_info i;
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.snd_una, f->pack + 300);
+	assert_int_equal(i.snd_wnd, 8192);
+	assert_int_equal(ife_tcp_stats(f->st)->zero_wnd_acks, 1);
+	/* Our answer: the rest of the data (carrying the ACK), window 0. */
+	uint32_t sent = 0;
+	while (pop(f, &s)) {
+		assert_int_equal(s.ack, rnxt);
+		assert_int_equal(s.wnd, 0);
+		sent += s.len;
+	}
+	assert_int_equal(sent, 1700);
+	/* An unacceptable segment whose ACK is old, or beyond SND.MAX, is
+	 * still only answered. */
+	inj(f, TH_ACK, rnxt - 1, f->pack + 300, 9000, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.len, 0);
+	inj(f, TH_ACK, rnxt - 1, f->pack + 5000, 9000, NULL, NULL, 0);
+	assert_int_equal(pop(f, &s), 1);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.snd_una, f->pack + 300);
+	assert_int_equal(i.snd_wnd, 8192);
+	assert_int_equal(ife_tcp_stats(f->st)->zero_wnd_acks, 1);
+	/* With the window open the same probe is not taken: it is old. */
+	struct rte_mbuf *m;
+	assert_int_equal(ife_tcp_recv(f->st, c, &m, f->now), 4096);
+	rte_pktmbuf_free(m);
+	while (pop(f, &s))
+		;
+	inj(f, TH_ACK, rnxt - 1, f->pack + 2000, 9000, NULL, NULL, 0);
+	ife_tcp_conn_info(f->st, c, &i);
+	assert_int_equal(i.snd_una, f->pack + 300);
+}
+
 static void
 test_tcp_keepalive(void **state)
 {
@@ -4072,6 +4300,12 @@ main(void)
 		T(test_tcp_stack_receive_budget),
 		T(test_tcp_output_retries_when_pool_empty),
 		T(test_tcp_zero_window_probe),
+		T(test_tcp_zero_window_probe_ack_taken),
+		T(test_tcp_rto_resends_within_small_window),
+		T(test_tcp_batch_one_ack_per_burst),
+		T(test_tcp_batch_dupack_at_once),
+		T(test_tcp_batch_conn_gone_before_end),
+		T(test_tcp_batch_overflow_outputs_at_once),
 		T(test_tcp_receive_window_closes_and_reopens),
 		T(test_tcp_keepalive),
 		T(test_tcp_syn_cookies),

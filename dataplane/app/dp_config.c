@@ -67,6 +67,9 @@ static const struct setting settings[] = {
 	 "hold frames up to this long after the last TX burst so that bursts "
 	 "grow under load (interrupt moderation for the peer); 0 = send at "
 	 "the end of every poll [100]"},
+	{"tcp-batch", T_BOOL, F(tcp_batch), 0, 0, 0,
+	 "hold each connection's output until the end of the RX burst, so "
+	 "that one ACK covers the burst and every answer carries it [on]"},
 	{"arp-max-age", T_U32, F(arp_max_age_s), 0, 1, 86400,
 	 "seconds a neighbour (ARP/NDP) cache entry stays valid [300]"},
 	{"stats-file", T_STR, F(stats_file), S(stats_file), 0, 0,
@@ -112,6 +115,7 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	cfg->tx_desc = 1024;
 	cfg->burst = 32;
 	cfg->tx_coalesce_us = 100;
+	cfg->tcp_batch = true;
 	cfg->huge = IFE_DP_HUGE_AUTO;
 	cfg->mem_mb = 512;
 	cfg->source_bytes = 1u << 20;

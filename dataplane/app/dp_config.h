@@ -37,6 +37,7 @@ struct ife_dp_config {
 	uint32_t mem_mb;	/**< memory with --no-huge */
 	uint32_t idle_sleep_us; /**< >0: sleep this long after 64 empty polls */
 	uint32_t tx_coalesce_us; /**< under load, a TX burst per this */
+	bool tcp_batch;		 /**< TCP output waits for the burst's end */
 	uint32_t arp_max_age_s;	 /**< ARP cache entry lifetime */
 	char stats_file[256];	 /**< JSON counters written here every second
 				      and at exit ("" = stdout at exit only) */

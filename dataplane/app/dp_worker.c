@@ -347,6 +347,9 @@ ife_dp_worker_run(void *arg)
 			n = ife_fault_burst(w->fault, IFE_FAULT_RX, rx, n,
 					    IFE_DP_RX_CAP, w->now_ns);
 
+		int batch = n > 0 && w->tcp != NULL && w->tcp_batch;
+		if (batch)
+			ife_tcp_batch_begin(w->tcp);
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = rx[i];
 			if (m->nb_segs != 1) {
@@ -381,6 +384,8 @@ ife_dp_worker_run(void *arg)
 			}
 		}
 
+		if (batch)
+			ife_tcp_batch_end(w->tcp, w->now_ns);
 		if (w->tcp != NULL)
 			ife_tcp_timers(w->tcp, w->now_ns);
 		if (tx_due(w))

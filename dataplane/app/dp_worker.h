@@ -52,6 +52,7 @@ struct ife_dp_worker {
 	uint16_t burst;
 	uint32_t idle_sleep_us;
 	uint64_t tx_coalesce_ns; /* 0: flush at the end of every poll */
+	int tcp_batch;		 /* ife_tcp_batch_begin/_end per RX burst */
 	int send_garp;
 	int tx_prepare; /* offloads on: rte_eth_tx_prepare() before a burst */
 	struct rte_mempool *pool;

@@ -726,6 +726,7 @@ main(int argc, char **argv)
 		w->burst = cfg.burst;
 		w->idle_sleep_us = cfg.idle_sleep_us;
 		w->tx_coalesce_ns = (uint64_t)cfg.tx_coalesce_us * 1000;
+		w->tcp_batch = cfg.tcp_batch;
 		w->pool = pool;
 		w->stop = &stop_flag;
 		w->dump_sig = &dump_sig;

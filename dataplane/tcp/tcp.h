@@ -261,6 +261,11 @@ struct ife_tcp_stats {
 	 * payload in tx_bytes) */
 	uint64_t tx_tso;       /**< super-segments handed to the port */
 	uint64_t tx_tso_bytes; /**< their payload bytes */
+	/* RX batches (ife_tcp_batch_begin) */
+	uint64_t out_deferred; /**< connection outputs held to batch end */
+	/** ACKs taken from unacceptable segments (window probes) while our
+	 * window was zero (RFC 9293 special allowance) */
+	uint64_t zero_wnd_acks;
 };
 
 /**
@@ -294,7 +299,7 @@ struct ife_tcp_stats {
 	X(sack_blocks_rx) X(sack_blocks_bad) X(sack_dsack_rx) \
 	X(sack_recovery) X(sack_rto_recovery) X(sack_retrans_segs) \
 	X(sack_reneging) X(tx_mem_wait) X(tx_mem_wake) X(tx_tso) \
-	X(tx_tso_bytes)
+	X(tx_tso_bytes) X(out_deferred) X(zero_wnd_acks)
 // clang-format on
 
 /** States of RFC 9293 section 3.3.2. */
@@ -390,6 +395,23 @@ int ife_tcp_unlisten(struct ife_tcp_stack *st, uint16_t port);
  */
 void ife_tcp_input(struct ife_tcp_stack *st, struct rte_mbuf *m,
 		   const struct ife_tcp_ip *ip, uint64_t now);
+
+/**
+ * Start an RX batch: until ife_tcp_batch_end(), what ife_tcp_input() and
+ * the application's writes in its event callbacks would send on a
+ * connection waits, and goes at the batch end in one pass. So every
+ * segment sent for a burst of received segments carries the last ACK, and
+ * one ACK covers the burst. Duplicate ACKs (a segment out of order, or
+ * old) still go at once; RSTs, SYN-ACKs, challenge ACKs are never held.
+ * At most IFE_TCP_DEFER_MAX (256) connections wait; more output at once.
+ */
+void ife_tcp_batch_begin(struct ife_tcp_stack *st);
+
+/**
+ * End the batch ife_tcp_batch_begin() started: send what each connection
+ * held, and its owed ACK, then rearm its timers. A no-op outside a batch.
+ */
+void ife_tcp_batch_end(struct ife_tcp_stack *st, uint64_t now);
 
 /**
  * Run due timers (retransmission, delayed ACK, persist, keepalive,

@@ -80,10 +80,10 @@ ife_tcp_flags_str(uint32_t flags, char *buf, size_t len)
 		"peer-fin",  "passive",	    "rtt-timing", "in-hash",
 		"ack-owed2", "freed",	    "shut-wr",	  "eifel",
 		"out-retry", "sacked",	    "sack-rxt",	  "rto-loss",
-		"tx-wait",
+		"tx-wait",   "defer",	    "dupack",
 	};
-	_Static_assert(TF_TX_WAIT == 1u << 24 &&
-			       sizeof(names) / sizeof(names[0]) == 25,
+	_Static_assert(TF_DUPACK == 1u << 26 &&
+			       sizeof(names) / sizeof(names[0]) == 27,
 		       "a name for every connection flag");
 	int n = 0;
 	if (len > 0)
@@ -248,6 +248,8 @@ sndq_link(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 static void
 after_write(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
+	if (tcp_defer(st, c))
+		return;
 	tcp_output(st, c);
 	tcp_timer_update(st, c);
 }

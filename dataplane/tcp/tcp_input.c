@@ -296,7 +296,7 @@ tcp_data(struct ife_tcp_stack *st, struct ife_tcp_conn *c, struct tcp_seg *s)
 	st->stats.rx_bytes += s->len;
 	if (s->seq != c->rcv_nxt) {
 		ooo_insert(st, c, p, s->seq);
-		c->flags |= TF_ACKNOW; /* RFC 5681 4.2: dupack at once */
+		c->flags |= TF_ACKNOW | TF_DUPACK; /* RFC 5681 4.2: at once */
 		return;
 	}
 	int had_ooo = c->ooo_head != NULL;
@@ -619,6 +619,35 @@ tcp_syn_sent_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 
 /* ---- synchronized states (RFC 9293 3.10.7.4) --------------------------- */
 
+/*
+ * RFC 9293 3.10.7.4: "If the RCV.WND is zero, no segments will be
+ * acceptable, but special allowance should be made to accept valid ACKs".
+ * Taken here: an unacceptable segment's ACK while our window is zero, when
+ * it acknowledges new data. A window probe is such a segment (Linux sends
+ * SEG.SEQ = RCV.NXT-1), and while our window stays closed it may be the
+ * only way the peer's ACKs reach us: both sides with full windows, the
+ * peer's one acceptable ACK lost, would otherwise wait on our RTO. The
+ * ACK still passes the RFC 5961 checks of the ACK field.
+ */
+static int
+zero_wnd_ack_ok(const struct ife_tcp_conn *c, const struct tcp_seg *s,
+		uint32_t wnd)
+{
+	if (wnd != 0 || !(s->flags & TH_ACK) || !SEQ_GT(s->ack, c->snd_una) ||
+	    SEQ_GT(s->ack, c->snd_max))
+		return 0;
+	switch (c->state) {
+	case IFE_TCP_ESTABLISHED:
+	case IFE_TCP_FIN_WAIT_1:
+	case IFE_TCP_CLOSE_WAIT:
+	case IFE_TCP_CLOSING:
+	case IFE_TCP_LAST_ACK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int
 seq_acceptable(const struct ife_tcp_conn *c, uint32_t seq, uint32_t seglen,
 	       uint32_t wnd)
@@ -696,11 +725,22 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 			/* The peer's FIN again: ACK it, restart 2*MSL. */
 			c->t_keep = tcp_deadline(st, st->p.time_wait_ms);
 		}
-		if (s->flags & TH_SYN)
+		if (s->flags & TH_SYN) {
 			tcp_send_challenge_ack(st, c);
-		else
+			return;
+		}
+		if (!zero_wnd_ack_ok(c, s, wnd)) {
 			tcp_send_ack(st, c);
-		return;
+			return;
+		}
+		/* Its ACK is all that is taken; ours answers it. */
+		st->stats.zero_wnd_acks++;
+		rte_pktmbuf_free(s->m);
+		s->m = NULL;
+		s->len = 0;
+		fin = 0;
+		c->flags |= TF_ACKNOW;
+		goto ack_field;
 	}
 	/* SYN in a synchronized state, RFC 5961 4.2. */
 	if (s->flags & TH_SYN) {
@@ -730,7 +770,7 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 				rte_pktmbuf_free(s->m);
 				s->m = NULL;
 				s->len = 0;
-				c->flags |= TF_ACKNOW;
+				c->flags |= TF_ACKNOW | TF_DUPACK;
 			} else {
 				s->m = tcp_mbuf_trim_front(s->m, todrop);
 				s->len -= todrop;
@@ -758,7 +798,7 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		c->ts_recent_age = st->now_ms;
 	}
 
-	/* ACK field. */
+ack_field:
 	if (c->state == IFE_TCP_SYN_RCVD) {
 		if (!(SEQ_GT(s->ack, c->snd_una) &&
 		      SEQ_LEQ(s->ack, c->snd_max))) {
@@ -806,9 +846,14 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 				  !(c->flags & TF_PERSIST)))
 			tcp_dupack(st, c);
 	}
-	/* Send window update (RFC 9293 3.10.7.4, ESTABLISHED). */
+	/* Send window update (RFC 9293 3.10.7.4, ESTABLISHED), also from
+	 * any ACK that moved SND.UNA (as Linux's tcp_may_update_window):
+	 * the peer sent it after every segment seen so far, so its window
+	 * is the newest, whatever its SEG.SEQ (a window probe's is
+	 * RCV.NXT-1, below SND.WL1). */
 	if (SEQ_LT(c->snd_wl1, s->seq) ||
-	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {
+	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack)) ||
+	    SEQ_GT(s->ack, c->snd_wl2)) {
 		uint32_t old = c->snd_wnd;
 		c->snd_wnd = swnd;
 		c->snd_wl1 = s->seq;

@@ -524,7 +524,8 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 			st->stats.tx_syn++;
 	}
 	if (flags & TH_ACK) {
-		c->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACK_OWED2);
+		c->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACK_OWED2 |
+					TF_DUPACK);
 		c->t_delack = 0;
 	}
 	/* An output error is a lost segment: timers recover it. */
@@ -539,9 +540,52 @@ tcp_send_seg(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	return tcp_send(st, c, seq, len, flags, false);
 }
 
+bool
+tcp_defer(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
+{
+	if (!st->batch || (c->flags & TF_DUPACK))
+		return false;
+	if (c->flags & TF_DEFER)
+		return true;
+	if (st->ndefer == IFE_TCP_DEFER_MAX)
+		return false;
+	c->flags |= TF_DEFER;
+	st->defer[st->ndefer++] = (uint32_t)(c - st->conns);
+	st->stats.out_deferred++;
+	return true;
+}
+
+void
+ife_tcp_batch_begin(struct ife_tcp_stack *st)
+{
+	st->batch = 1;
+}
+
+void
+ife_tcp_batch_end(struct ife_tcp_stack *st, uint64_t now)
+{
+	st->batch = 0;
+	if (st->ndefer == 0)
+		return;
+	tcp_set_clock(st, now);
+	for (uint32_t i = 0; i < st->ndefer; i++) {
+		struct ife_tcp_conn *c = &st->conns[st->defer[i]];
+		/* Freed since (and perhaps reused: its flag is then its
+		 * own, and the later entry finds it cleared). */
+		if (!(c->flags & TF_DEFER))
+			continue;
+		c->flags &= ~(uint32_t)TF_DEFER;
+		if (c->state != IFE_TCP_CLOSED)
+			tcp_output_ack(st, c);
+	}
+	st->ndefer = 0;
+}
+
 void
 tcp_output_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 {
+	if (tcp_defer(st, c))
+		return;
 	tcp_output(st, c);
 	if (c->flags & TF_ACKNOW)
 		tcp_send_ack(st, c);
@@ -696,9 +740,14 @@ tcp_output(struct ife_tcp_stack *st, struct ife_tcp_conn *c)
 			if (off + len > wnd)
 				len = wnd > off ? wnd - off : 0;
 			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1), with
-			 * Nagle off: a short segment only ends the queue. */
+			 * Nagle off: a short segment only ends the queue.
+			 * New data only: a retransmission goes as far as
+			 * the window lets it (as Linux's), or a window
+			 * shrunk below one MSS after the first sending
+			 * would let no RTO resend anything, ever. */
 			if (len < c->mss && off + len < q &&
-			    len < c->max_snd_wnd / 2)
+			    len < c->max_snd_wnd / 2 &&
+			    SEQ_GEQ(c->snd_nxt, c->snd_max))
 				len = 0;
 		}
 		uint8_t flags = TH_ACK;

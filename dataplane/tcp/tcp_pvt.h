@@ -74,7 +74,13 @@ enum {
 	TF_SACK_RXT = 1u << 22,	  /* RFC 6675 pipe/NextSeg drive output */
 	TF_RTO_LOSS = 1u << 23,	  /* unSACKed data below recover is lost */
 	TF_TX_WAIT = 1u << 24,	  /* in txwait: refused for tx_mbuf_max */
+	TF_DEFER = 1u << 25,	  /* output waits for ife_tcp_batch_end */
+	TF_DUPACK = 1u << 26,	  /* the owed ACK is a duplicate: no wait */
 };
+
+/* Connections one batch defers (ife_tcp_batch_begin); the rest output at
+ * once. 256 is a whole RX burst of single-segment connections. */
+#define IFE_TCP_DEFER_MAX 256
 
 /*
  * The TCB. Must stay <= 256 bytes (issue 5); fields grouped by use.
@@ -199,6 +205,9 @@ struct ife_tcp_stack {
 	struct ife_tcp_conn *ev_conn;
 	unsigned ev_bits;
 	struct ife_tcp_conn *busy; /* being processed: not freed under us */
+	uint8_t batch;		   /* ife_tcp_batch_begin .. _end */
+	uint32_t ndefer;
+	uint32_t defer[IFE_TCP_DEFER_MAX]; /* conn indexes, TF_DEFER set */
 };
 
 /* Parsed options of one segment. */
@@ -298,6 +307,7 @@ void tcp_send_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 /* Send what the windows allow, then a pure ACK if one is still owed, and
  * rearm the timers: the end of every processing of @p c. */
 void tcp_output_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
+bool tcp_defer(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_challenge_ack(struct ife_tcp_stack *st, struct ife_tcp_conn *c);
 void tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
