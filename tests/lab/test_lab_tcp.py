@@ -295,7 +295,11 @@ def scenario_loss():
     p = L.run(["nft", "list", "table", "inet", "ifelab"], ns=L.CLI_NS)
     dropped = int(p.stdout.split("counter packets ")[1].split()[0])
     print("tcp:", {k: v for k, v in final.items() if k.startswith("tcp_") and v})
-    L.check(dropped > 1000, "nft dropped %d client packets" % dropped)
+    # About 5% of what we sent (a fixed count failed the ASAN stage's 20
+    # flows once RX batches cut our pure ACKs).
+    L.check(dropped * 100 >= final["tcp_tx_segs"] * 3,
+            "nft dropped %d of our %d segments (>= 3%%)" % (
+                dropped, final["tcp_tx_segs"]))
     # Dropped ACKs need no retransmission, so the counts differ; what
     # must hold: both recovery paths ran, and the data verified (above).
     L.check(final["tcp_fast_retrans"] > 0 and final["tcp_rto_fired"] > 0,
