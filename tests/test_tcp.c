@@ -2885,6 +2885,16 @@ test_tcp_batch_dupack_at_once(void **state)
 	ife_tcp_batch_end(f->st, f->now);
 	assert_int_equal(pending(f), 0); /* that ACK said it all */
 	assert_int_equal(ife_tcp_stats(f->st)->ooo_segs, 1);
+	/* A copy of the first segment: a duplicate, answered at once and
+	 * counted as one, not as a window violation. */
+	uint64_t oow = ife_tcp_stats(f->st)->drop_out_of_window;
+	ife_tcp_batch_begin(f->st);
+	inj(f, TH_ACK, f->pseq, f->pack, 65535, NULL, d, 100);
+	assert_int_equal(pop(f, &s), 1);
+	assert_int_equal(s.ack, f->pseq + 100);
+	ife_tcp_batch_end(f->st, f->now);
+	assert_int_equal(ife_tcp_stats(f->st)->dup_data_segs, 1);
+	assert_int_equal(ife_tcp_stats(f->st)->drop_out_of_window, oow);
 }
 
 /* A connection reset inside the batch after its output was held: the end

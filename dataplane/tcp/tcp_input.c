@@ -720,7 +720,12 @@ tcp_sync_input(struct ife_tcp_stack *st, struct ife_tcp_conn *c,
 		c->flags |= TF_ACKNOW;
 	}
 	if (!seq_acceptable(c, s->seq, seglen, wnd)) {
-		st->stats.drop_out_of_window++;
+		/* Wholly below RCV.NXT: a duplicate (a retransmission whose
+		 * ACK was lost, or a copy), not a window violation. */
+		if (s->len > 0 && SEQ_LEQ(s->seq + seglen, c->rcv_nxt))
+			st->stats.dup_data_segs++;
+		else
+			st->stats.drop_out_of_window++;
 		if (c->state == IFE_TCP_TIME_WAIT && fin) {
 			/* The peer's FIN again: ACK it, restart 2*MSL. */
 			c->t_keep = tcp_deadline(st, st->p.time_wait_ms);
