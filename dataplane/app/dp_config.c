@@ -100,6 +100,10 @@ static const struct setting settings[] = {
 	 "send a gratuitous ARP at start [on]"},
 	{"csum-offload", T_BOOL, F(csum_offload), 0, 0, 0,
 	 "let the port compute and check TCP checksums when it can [on]"},
+	{"prefault", T_BOOL, F(prefault), 0, 0, 0,
+	 "write every page of the port's socket-mapped rings (net_af_packet) "
+	 "once at start, so that the first traffic does not pay for it "
+	 "[on]"},
 	{"tso", T_BOOL, F(tso), 0, 0, 0,
 	 "let the port cut TCP super-segments of up to 64 KB into segments "
 	 "(TSO) when it can; needs csum-offload [on]"},
@@ -129,6 +133,7 @@ ife_dp_config_defaults(struct ife_dp_config *cfg)
 	cfg->garp = true;
 	cfg->csum_offload = true;
 	cfg->tso = true;
+	cfg->prefault = true;
 }
 
 static int __attribute__((format(printf, 4, 5)))

@@ -55,6 +55,7 @@ struct ife_dp_config {
 	bool garp;		/**< send a gratuitous ARP at start */
 	bool csum_offload;	/**< use the port's TCP checksum offloads */
 	bool tso;		/**< and its TCP segmentation offload */
+	bool prefault;		/**< write the port's rings once at start */
 	bool help;		/**< --help was given */
 };
 

@@ -6,6 +6,7 @@
  * it runs the one worker itself. See docs/architecture.md.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/random.h>
@@ -24,6 +25,7 @@
 
 #include "imapfe/err.h"
 #include "dp_config.h"
+#include "dp_prefault.h"
 #include "dp_worker.h"
 #include "fault.h"
 #include "tcp.h"
@@ -689,6 +691,25 @@ main(int argc, char **argv)
 		goto out;
 	}
 	port_started = 1;
+	/* The af_packet rings' first writes cost (dp_prefault.h): pay now. */
+	char prefault_note[48] = "";
+	if (cfg.prefault) {
+		FILE *maps = fopen("/proc/self/maps", "r");
+		int64_t pf = -1;
+		if (maps != NULL) {
+			pf = ife_dp_prefault_sockets(
+				maps, (size_t)sysconf(_SC_PAGESIZE));
+			fclose(maps);
+		}
+		if (pf < 0)
+			fprintf(stderr, "imapfe-dataplane: warning: cannot "
+					"read /proc/self/maps: port rings not "
+					"prefaulted\n");
+		else if (pf > 0)
+			snprintf(prefault_note, sizeof(prefault_note),
+				 ", %" PRId64 " MiB of rings prefaulted",
+				 pf >> 20);
+	}
 
 	struct rte_ether_addr mac;
 	rte_eth_macaddr_get(port, &mac);
@@ -784,14 +805,15 @@ main(int argc, char **argv)
 		 ib[3]);
 	fprintf(stderr,
 		"imapfe-dataplane: port %u up, %s at "
-		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s%s%s\n",
+		"%02x:%02x:%02x:%02x:%02x:%02x, %u worker(s)%s%s%s%s\n",
 		port, ipbuf, mac.addr_bytes[0], mac.addr_bytes[1],
 		mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4],
 		mac.addr_bytes[5], nw, no_huge ? ", no hugepages" : "",
 		tx.tcp_csum ? ", TCP checksums offloaded" : "",
 		!tx.tso_v4  ? ""
 		: tx.tso_v6 ? ", TSO"
-			    : ", TSO (IPv4 only)");
+			    : ", TSO (IPv4 only)",
+		prefault_note);
 
 	if (nlcores == 1) {
 		ife_dp_worker_run(&workers[0]);

@@ -22,6 +22,7 @@ Scenarios:
             af_packet ring that overflows: no flow may stall
 """
 import json
+import re
 import os
 import signal
 import subprocess
@@ -93,9 +94,19 @@ def echo(addr, conns, extra=()):
                                        r["mbit_per_s"]))
 
 
+def check_prefault(dp, mib):
+    """The start-up line names the af_packet rings written at start
+    (dp_prefault.h): RX and TX rings of framecnt x 2 KiB frames."""
+    m = re.search(r", (\d+) MiB of rings prefaulted", dp.up_line)
+    L.check(m is not None and int(m.group(1)) == mib,
+            "%d MiB of port rings prefaulted at start: %s" % (
+                mib, dp.up_line.strip()))
+
+
 def scenario_echo():
     dp = dataplane()
     try:
+        check_prefault(dp, 2 * 32768 * 2048 >> 20)
         n = scaled(1000)
         echo(L.SRV_IP, n)
         c = settle(dp)
@@ -494,6 +505,7 @@ def scenario_smallring():
                    port=port)
     pin = ["taskset", "-c", "0"] if os.cpu_count() >= 2 else []
     try:
+        check_prefault(dp, 2 * 1024 * 2048 >> 20)
         for k in range(3):
             t = time.time()
             r = load(L.SRV_IP, ["--mode", "echo", "--port", "7", "--conns",
