@@ -1,23 +1,50 @@
 /* Prefault the port's socket-mapped rings (see dp_prefault.h). */
 #include "dp_prefault.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+
+/* A hex field ending in sep; its value in *v, the byte after sep returned
+ * (NULL when malformed). */
+static const char *
+hex_field(const char *s, char sep, uintmax_t *v)
+{
+	char *end;
+	if (!isxdigit((unsigned char)*s))
+		return NULL;
+	errno = 0;
+	*v = strtoumax(s, &end, 16);
+	if (errno != 0 || *end != sep)
+		return NULL;
+	return end + 1;
+}
 
 int
 ife_dp_maps_socket_line(const char *line, uintptr_t *lo, uintptr_t *hi)
 {
 	/* "lo-hi perms offset dev inode [path]" */
 	uintmax_t a, b;
-	char perms[8];
-	int path = 0;
-	if (sscanf(line, "%jx-%jx %7s %*s %*s %*s %n", &a, &b, perms, &path) <
-		    3 ||
-	    path == 0 || b < a || strlen(perms) != 4)
+	const char *s = hex_field(line, '-', &a);
+	if (s != NULL)
+		s = hex_field(s, ' ', &b);
+	if (s == NULL || b < a)
 		return -1;
+	const char *perms = s;
+	if (strspn(perms, "rwxsp-") != 4 || perms[4] != ' ')
+		return -1;
+	s = perms + 5;
+	for (int f = 0; f < 3; f++) { /* offset, dev, inode */
+		size_t n = strcspn(s, " \n");
+		if (n == 0)
+			return -1;
+		s += n;
+		s += strspn(s, " ");
+	}
 	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 's')
 		return 0;
-	if (strncmp(line + path, "socket:[", 8) != 0)
+	if (strncmp(s, "socket:[", 8) != 0)
 		return 0;
 	*lo = (uintptr_t)a;
 	*hi = (uintptr_t)b;
