@@ -55,8 +55,18 @@ size_t
 ife_dp_prefault_range(uintptr_t lo, uintptr_t hi, size_t page)
 {
 	size_t n = 0;
-	for (uintptr_t x = lo; x < hi; x += page, n++)
-		__atomic_fetch_or((uint64_t *)x, 0, __ATOMIC_RELAXED);
+	/* A compare-and-swap of the value with itself: a write the kernel's
+	 * concurrent stores cannot be lost to. Not an atomic OR of zero:
+	 * clang turns that into a plain load, or drops it (even volatile),
+	 * and a read fault maps no page for writing; the unit test caught it
+	 * in the clang ASAN build. */
+	for (uintptr_t x = lo; x < hi; x += page, n++) {
+		uint64_t *w = (uint64_t *)x;
+		uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(
+			w, &v, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
 	return n;
 }
 

@@ -11,9 +11,10 @@
  * (docs/benchmarks.md, session 9). Writing each page once before traffic
  * moves that cost to start-up.
  *
- * The write is an atomic OR of zero: it changes no byte, and a frame the
- * kernel fills at the same moment loses nothing (a plain read-then-write
- * of the same value could undo the kernel's write in between). So it is
+ * The write is an atomic compare-and-swap of a word with itself: it
+ * changes no byte, and a frame the kernel fills at the same moment loses
+ * nothing (a plain read-then-write of the same value could undo the
+ * kernel's write in between). So it is
  * safe on RX frames the kernel owns and at any time after the port starts.
  * The mappings are found in /proc/self/maps by their "socket:[inode]"
  * path. No EAL needed: tested by tests/test_dp_prefault.c.
@@ -33,9 +34,9 @@
 int ife_dp_maps_socket_line(const char *line, uintptr_t *lo, uintptr_t *hi);
 
 /**
- * Write every page of [lo, hi) once with an atomic OR of zero; page is the
- * page size (a power of two; lo and hi are multiples of it). Returns the
- * pages touched.
+ * Write every page of [lo, hi) once with an atomic compare-and-swap of
+ * its first word with itself; page is the page size (a power of two; lo
+ * and hi are multiples of it). Returns the pages touched.
  */
 size_t ife_dp_prefault_range(uintptr_t lo, uintptr_t hi, size_t page);
 
