@@ -63,14 +63,19 @@ def load(addr, args, expect_ok=True, timeout=300, pre=()):
 
 
 def settle(dp, key="tcp_conns_now", want=0, secs=10):
-    """Wait until the stats file shows counter == want; return counters."""
+    """Wait until the stats file shows counter == want in a file written
+    after this call (the main lcore rewrites it every second: one from
+    before the load also shows no connection, and none accepted); return
+    counters."""
+    since = time.time() - 0.05  # file times come from a coarser clock
     deadline = time.time() + secs
     c = {}
     while time.time() < deadline:
         try:
+            fresh = os.stat(dp.stats).st_mtime >= since
             with open(dp.stats) as f:
                 c = json.load(f)["counters"]
-            if c.get(key) == want:
+            if fresh and c.get(key) == want:
                 return c
         except (OSError, ValueError):
             pass

@@ -288,6 +288,9 @@ struct run {
 	struct conn *c;
 	uint64_t started, completed, failed, verify_failed;
 	uint64_t bytes_tx, bytes_rx;
+	/* system calls: recv/send that moved data, that found none (EAGAIN),
+	 * epoll_wait that returned events */
+	uint64_t recvs, recvs_empty, sends, sends_full, waits;
 	uint64_t t0, last_progress;
 	char first_error[160];
 	uint8_t *buf;
@@ -399,12 +402,15 @@ on_writable(struct run *r, struct conn *c)
 		}
 		ssize_t w = send(c->fd, p, chunk, MSG_NOSIGNAL);
 		if (w < 0) {
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				r->sends_full++;
 				return;
+			}
 			fail_conn(r, c, "send", errno);
 			return;
 		}
 		EVP_DigestUpdate(c->tx_md, p, (size_t)w);
+		r->sends++;
 		c->sent += (uint64_t)w;
 		r->bytes_tx += (uint64_t)w;
 		r->last_progress = now_ns();
@@ -428,8 +434,10 @@ on_readable(struct run *r, struct conn *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, r->buf, r->buflen, 0);
 		if (n < 0) {
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				r->recvs_empty++;
 				return;
+			}
 			fail_conn(r, c, "recv", errno);
 			return;
 		}
@@ -470,6 +478,7 @@ on_readable(struct run *r, struct conn *c)
 			return;
 		}
 		r->bytes_rx += (uint64_t)n;
+		r->recvs++;
 		r->last_progress = now_ns();
 		if (r->o->mode == M_ECHO)
 			EVP_DigestUpdate(c->rx_md, r->buf, (size_t)n);
@@ -550,6 +559,8 @@ main(int argc, char **argv)
 			break;
 		}
 		int n = epoll_wait(r.ep, evs, 256, 50);
+		if (n > 0)
+			r.waits++;
 		for (int i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 			if (c->fd < 0)
@@ -597,6 +608,8 @@ main(int argc, char **argv)
 	       "\"ops_per_s\": %.1f, \"mbit_per_s\": %.1f, "
 	       "\"lat_us\": {\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, "
 	       "\"p999\": %.1f, \"max\": %.1f, \"n\": %llu}, "
+	       "\"syscalls\": {\"recv\": %llu, \"recv_eagain\": %llu, "
+	       "\"send\": %llu, \"send_eagain\": %llu, \"epoll_wait\": %llu}, "
 	       "\"first_error\": \"%s\"}\n",
 	       mname[o.mode], o.conns, secs, (unsigned long long)r.started,
 	       (unsigned long long)r.completed, (unsigned long long)r.failed,
@@ -606,7 +619,10 @@ main(int argc, char **argv)
 	       (double)r.completed / secs,
 	       (double)(r.bytes_tx + r.bytes_rx) * 8 / secs / 1e6, pct(0.5),
 	       pct(0.9), pct(0.99), pct(0.999), pct(1.0),
-	       (unsigned long long)seen_samples, r.first_error);
+	       (unsigned long long)seen_samples, (unsigned long long)r.recvs,
+	       (unsigned long long)r.recvs_empty, (unsigned long long)r.sends,
+	       (unsigned long long)r.sends_full, (unsigned long long)r.waits,
+	       r.first_error);
 	fflush(stdout);
 	for (int i = 0; i < o.conns; i++) {
 		if (r.c[i].fd >= 0)
