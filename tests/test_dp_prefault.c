@@ -67,16 +67,24 @@ on_segv(int sig)
 	siglongjmp(segv_env, 1);
 }
 
+/* Catch SIGSEGV from here on (the old action in *old). */
+static void
+trap_segv(struct sigaction *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_segv;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGSEGV, &sa, old), 0);
+	segv_seen = 0;
+}
+
 /* ife_dp_prefault_range(); returns 1 when it wrote to a read-only page */
 static int
 range_faults(unsigned char *p, size_t len, size_t page)
 {
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_segv;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
-	segv_seen = 0;
+	struct sigaction old;
+	trap_segv(&old);
 	if (sigsetjmp(segv_env, 1) == 0)
 		ife_dp_prefault_range((uintptr_t)p, (uintptr_t)(p + len), page);
 	sigaction(SIGSEGV, &old, NULL);
@@ -89,12 +97,8 @@ walk_faults(const char *text, size_t page, int64_t *ret)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	assert_non_null(f);
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_segv;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
-	segv_seen = 0;
+	struct sigaction old;
+	trap_segv(&old);
 	if (sigsetjmp(segv_env, 1) == 0)
 		*ret = ife_dp_prefault_sockets(f, page);
 	sigaction(SIGSEGV, &old, NULL);

@@ -14,10 +14,10 @@
  * The write is an atomic compare-and-swap of a word with itself: it
  * changes no byte, and a frame the kernel fills at the same moment loses
  * nothing (a plain read-then-write of the same value could undo the
- * kernel's write in between). So it is
- * safe on RX frames the kernel owns and at any time after the port starts.
- * The mappings are found in /proc/self/maps by their "socket:[inode]"
- * path. No EAL needed: tested by tests/test_dp_prefault.c.
+ * kernel's write in between). So it is safe on RX frames the kernel owns
+ * and at any time after the port starts. The mappings are found in
+ * /proc/self/maps by their "socket:[inode]" path. No EAL needed: tested
+ * by tests/test_dp_prefault.c.
  */
 #ifndef IFE_DP_PREFAULT_H
 #define IFE_DP_PREFAULT_H

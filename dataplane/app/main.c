@@ -695,17 +695,24 @@ main(int argc, char **argv)
 	char prefault_note[48] = "";
 	if (cfg.prefault) {
 		FILE *maps = fopen("/proc/self/maps", "r");
-		int64_t pf = -1;
-		if (maps != NULL) {
+		int64_t pf = 0;
+		if (maps == NULL) {
+			fprintf(stderr,
+				"imapfe-dataplane: warning: /proc/self/maps: "
+				"%s: port rings not prefaulted\n",
+				strerror(errno));
+		} else {
 			pf = ife_dp_prefault_sockets(
 				maps, (size_t)sysconf(_SC_PAGESIZE));
 			fclose(maps);
-		}
-		if (pf < 0)
-			fprintf(stderr, "imapfe-dataplane: warning: cannot "
-					"read /proc/self/maps: port rings not "
+			if (pf < 0)
+				fprintf(stderr,
+					"imapfe-dataplane: warning: "
+					"/proc/self/maps: a line not in the "
+					"maps format: port rings after it not "
 					"prefaulted\n");
-		else if (pf > 0)
+		}
+		if (pf > 0)
 			snprintf(prefault_note, sizeof(prefault_note),
 				 ", %" PRId64 " MiB of rings prefaulted",
 				 pf >> 20);

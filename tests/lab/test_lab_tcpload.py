@@ -51,6 +51,11 @@ def test():
                   "--bytes", str(1 << 20)])
         L.check(r["completed"] == 100 and r["verify_failed"] == 0,
                 "echo: 100 connections x 1 MiB both ways, SHA-256 verified")
+        sc = r["syscalls"]
+        L.check(sc["recv"] >= 100 and sc["send"] >= 100 and
+                sc["recv_eagain"] >= 1 and sc["epoll_wait"] >= 1 and
+                r["bytes_rx"] <= sc["recv"] * 65536,
+                "echo: system calls counted %s" % sc)
         r = load(["--mode", "rr", "--port", "7", "--conns", "10",
                   "--duration", "2"])
         L.check(r["completed"] > 1000 and r["lat_us"]["p99"] > 0,

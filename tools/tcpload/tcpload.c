@@ -23,6 +23,9 @@
  *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline
  * S]
  *                [--cc cubic|reno|bbr...]
+ * The JSON's "syscalls" counts recv and send calls that moved data, those
+ * that found none (EAGAIN), and epoll_wait calls that returned events: how
+ * much the client's kernel crossings cost per byte against each server.
  * Exit status: 0 all operations verified, 1 a verification or connection
  * failed (reported in the JSON), 2 usage error.
  */
