@@ -43,6 +43,27 @@ test_dp_config_valid_command_line(void **state)
 	assert_int_equal(ife_dp_config_validate(&cfg, err, sizeof(err)), 0);
 }
 
+/* --mac: "port" (the default, all zero) or a unicast address, any case. */
+static void
+test_dp_config_mac(void **state)
+{
+	(void)state;
+	struct ife_dp_config cfg;
+	char err[256] = "";
+	static const uint8_t zero[6];
+	ife_dp_config_defaults(&cfg);
+	assert_memory_equal(cfg.mac, zero, 6);
+	assert_int_equal(ife_dp_config_set(&cfg, "mac", "02:1F:e0:0a:B0:02",
+					   "t", err, sizeof(err)),
+			 0);
+	static const uint8_t want[6] = {0x02, 0x1f, 0xe0, 0x0a, 0xb0, 0x02};
+	assert_memory_equal(cfg.mac, want, 6);
+	assert_int_equal(
+		ife_dp_config_set(&cfg, "mac", "port", "t", err, sizeof(err)),
+		0);
+	assert_memory_equal(cfg.mac, zero, 6);
+}
+
 struct bad_case {
 	const char *argv[4];
 	int argc;
@@ -81,6 +102,16 @@ test_dp_config_bad_arguments_rejected(void **state)
 		{{"x", "--ip6", "2001:db8::zz"}, 3, "invalid IPv6 address"},
 		{{"x", "--ip6", "::"}, 3, "not a unicast host"},
 		{{"x", "--ip6", "ff02::1"}, 3, "not a unicast host"},
+		{{"x", "--mac", "02:00:5e:10:00"}, 3, "invalid MAC address"},
+		{{"x", "--mac", "02:00:5e:10:00:02:"},
+		 3,
+		 "invalid MAC address"},
+		{{"x", "--mac", "02-00-5e-10-00-02"}, 3, "invalid MAC address"},
+		{{"x", "--mac", "02:00:5e:10:0:02"}, 3, "invalid MAC address"},
+		{{"x", "--mac", "g2:00:5e:10:00:02"}, 3, "invalid MAC address"},
+		{{"x", "--mac", ""}, 3, "invalid MAC address"},
+		{{"x", "--mac", "01:00:5e:00:00:01"}, 3, "not a unicast MAC"},
+		{{"x", "--mac", "00:00:00:00:00:00"}, 3, "not a unicast MAC"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ife_dp_config cfg;
@@ -306,6 +337,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dp_config_valid_command_line),
 		cmocka_unit_test(test_dp_config_bad_arguments_rejected),
+		cmocka_unit_test(test_dp_config_mac),
 		cmocka_unit_test(test_dp_config_tx_coalesce),
 		cmocka_unit_test(test_dp_config_validate_requires_port_and_ip),
 		cmocka_unit_test(test_dp_config_where_prefixes_errors),

@@ -15,6 +15,7 @@ enum setting_type {
 	T_STR,
 	T_IP4,
 	T_IP6,
+	T_MAC,
 	T_U32,
 	T_U16,
 	T_BOOL,
@@ -42,6 +43,11 @@ static const struct setting settings[] = {
 	{"ip6", T_IP6, F(ip6), 0, 0, 0,
 	 "global IPv6 address of the dataplane; unset = IPv6 off (a link-local "
 	 "address is derived from the MAC when set)"},
+	{"mac", T_MAC, F(mac), 0, 0, 0,
+	 "Ethernet address the dataplane answers for, e.g. 02:00:5e:10:00:02, "
+	 "or 'port' for the port's own; a MAC of its own on a net_af_packet "
+	 "interface keeps the kernel from routing the dataplane's frames "
+	 "(docs/configuration.md) [port]"},
 	{"lcores", T_LCORES, F(lcores), S(lcores), 1, 0,
 	 "EAL lcore list; the first is the main lcore, the others are "
 	 "workers (one RX/TX queue pair each); a single lcore runs one worker "
@@ -146,6 +152,50 @@ fail(char *err, size_t errlen, const char *where, const char *fmt, ...)
 	va_end(ap);
 	snprintf(err, errlen, "%s: %s", where, msg);
 	return IFE_EUSAGE;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "port" (all zero: the port's own MAC) or six two-digit hex bytes joined
+ * by ':', a unicast address. */
+static int
+parse_mac(const char *value, uint8_t *mac, const char *where, char *err,
+	  size_t errlen)
+{
+	if (!strcmp(value, "port")) {
+		memset(mac, 0, 6);
+		return 0;
+	}
+	uint8_t b[6];
+	for (unsigned i = 0; i < 6; i++) {
+		const char *p = value + 3 * i;
+		int hi = hexval(p[0]);
+		int lo = hi < 0 ? -1 : hexval(p[1]);
+		char sep = lo < 0 ? 'x' : p[2];
+		if (lo < 0 || sep != (i < 5 ? ':' : '\0'))
+			return fail(err, errlen, where,
+				    "invalid MAC address '%s' (expected "
+				    "six hex bytes like 02:00:5e:10:00:02, "
+				    "or 'port')",
+				    value);
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	static const uint8_t zero[6];
+	if ((b[0] & 1) || !memcmp(b, zero, 6))
+		return fail(err, errlen, where,
+			    "'%s' is not a unicast MAC address", value);
+	memcpy(mac, b, 6);
+	return 0;
 }
 
 static const struct setting *
@@ -261,6 +311,8 @@ ife_dp_config_set(struct ife_dp_config *cfg, const char *key, const char *value,
 		memcpy(field, a.s6_addr, 16);
 		return 0;
 	}
+	case T_MAC:
+		return parse_mac(value, field, where, err, errlen);
 	case T_U32:
 	case T_U16: {
 		if (value[0] == '-' || value[0] == '\0')

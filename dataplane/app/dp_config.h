@@ -26,6 +26,7 @@ struct ife_dp_config {
 	char port[256];	     /**< DPDK vdev spec, e.g. net_af_packet0,iface=x */
 	uint32_t ip4;	     /**< our IPv4 address, network order */
 	uint8_t ip6[16];     /**< our IPv6 address; all zero = no IPv6 */
+	uint8_t mac[6];	     /**< our MAC; all zero = the port's own */
 	char lcores[64];     /**< EAL lcore list; first is the main lcore */
 	char lcore_map[128]; /**< EAL --lcores map ("0@0,(1-2)@1"); overrides
 				lcores */

@@ -1,6 +1,8 @@
 """Lab: the DPDK dataplane on net_af_packet answers ping and arping from the
 Linux kernel in ife-cli, drops malformed frames under the right counter, and
-its counters match exactly what was sent."""
+its counters match exactly what was sent. Then, with --mac, it answers for
+a MAC of its own, and the server namespace's kernel drops the frames as
+addressed to another host instead of looking up a route for each."""
 import os
 import sys
 import time
@@ -26,13 +28,70 @@ KINDS = {
 }
 
 
+OWN_MAC = "02:1f:e0:00:00:02"
+
+
+def addr_errors():
+    """The server namespace's Ip InAddrErrors (a route lookup that found
+    no route for a frame addressed to this host's MAC)."""
+    p = L.run(["cat", "/proc/net/snmp"], ns=L.SRV_NS)
+    rows = [ln.split() for ln in p.stdout.splitlines() if ln.startswith("Ip:")]
+    return int(rows[1][rows[0].index("InAddrErrors")])
+
+
+def otherhost():
+    """ife-s0's otherhost drop count from ip -s -s link (0 if absent)."""
+    p = L.run(["ip", "-s", "-s", "link", "show", "ife-s0"], ns=L.SRV_NS)
+    lines = p.stdout.splitlines()
+    for i, ln in enumerate(lines):
+        hdr = ln.split()
+        if "otherhost" in hdr and i + 1 < len(lines):
+            vals = lines[i + 1].split()
+            return int(vals[hdr.index("otherhost") - 2])
+    return 0
+
+
+def ping_all():
+    return L.run(["ping", "-c", str(PINGS), "-i", "0.05", "-W", "2",
+                  L.SRV_IP], ns=L.CLI_NS, check_rc=False)
+
+
+def test_own_mac():
+    dp = L.Dataplane(EXE, "net_af_packet0,iface=ife-s0",
+                     extra=["--mac", OWN_MAC]).start()
+    try:
+        L.check(dp.mac == OWN_MAC, "--mac: up line says %s" % dp.mac)
+        e0, o0 = addr_errors(), otherhost()
+        p = ping_all()
+        L.check("%d received" % PINGS in p.stdout,
+                "--mac: %d of %d pings answered" % (PINGS, PINGS))
+        e1, o1 = addr_errors(), otherhost()
+        p = L.run(["ip", "neigh", "show", L.SRV_IP], ns=L.CLI_NS)
+        L.check(OWN_MAC in p.stdout, "--mac: the client's ARP entry is %s "
+                "(%s)" % (OWN_MAC, p.stdout.strip()))
+        L.check(e1 == e0, "--mac: the kernel looked up no route for our "
+                "frames (InAddrErrors %d -> %d)" % (e0, e1))
+        L.check(o1 - o0 >= PINGS, "--mac: the kernel dropped them as for "
+                "another host (otherhost %d -> %d)" % (o0, o1))
+    finally:
+        rc, c = dp.stop()
+    L.check(rc == 0, "--mac: clean exit (status %s)" % rc)
+    L.check(c.get("tx_icmp_echo_reply") == PINGS,
+            "--mac: tx_icmp_echo_reply = %s" % c.get("tx_icmp_echo_reply"))
+
+
 def test():
     dp = L.Dataplane(EXE, "net_af_packet0,iface=ife-s0", extra=EXTRA).start()
     try:
-        p = L.run(["ping", "-c", str(PINGS), "-i", "0.05", "-W", "2",
-                   L.SRV_IP], ns=L.CLI_NS, check_rc=False)
+        e0 = addr_errors()
+        p = ping_all()
+        e1 = addr_errors()
         L.check("%d received" % PINGS in p.stdout,
                 "ping: %d of %d answered by the dataplane" % (PINGS, PINGS))
+        # With the port's MAC, the kernel also routes each frame it sees
+        # (what --mac avoids): the contrast that test_own_mac() relies on.
+        L.check(e1 - e0 >= PINGS, "port MAC: the kernel looked up a route "
+                "for each ping (InAddrErrors %d -> %d)" % (e0, e1))
         p = L.run(["arping", "-c", str(ARPINGS), "-w", "5", "-I", "ife-c0",
                    L.SRV_IP], ns=L.CLI_NS, check_rc=False)
         L.check("Received %d response" % ARPINGS in p.stdout and
@@ -61,6 +120,8 @@ def test():
     L.check(c["tx_frames"] == c["tx_arp_reply"] + c["tx_icmp_echo_reply"] +
             c["tx_garp"], "tx_frames = replies + gratuitous ARP")
     L.check(c["tx_garp"] == 1, "one gratuitous ARP at start")
+    if not EXTRA:
+        test_own_mac()
 
 
 L.main(test)

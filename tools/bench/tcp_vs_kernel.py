@@ -19,9 +19,15 @@ Placement (--placement):
           the dataplane worker's sendto() and the kernel server's send().
 Needs 2 CPUs or more.
 
+The dataplane runs with a MAC of its own (--mac, default 02:1f:e0:00:00:02):
+af_packet gives the server namespace's kernel a copy of every frame, and with
+the interface's MAC the kernel would look up a route for each of them, work
+a dataplane on a real NIC never causes. --mac port measures it that way.
+
 usage (root, from the repository root, after `ninja -C build`):
   tools/bench/tcp_vs_kernel.py [--build build] [--runs 3] [--tcp-buf N]
                                [--cc cubic|bbr|reno] [--placement split|shared]
+                               [--mac MAC|port]
 """
 import argparse
 import json
@@ -133,6 +139,11 @@ def main():
     ap.add_argument("--cc", default=None,
                     help="the client's kernel congestion control (tcpload "
                          "--cc); default: the namespace's own")
+    ap.add_argument("--mac", default="02:1f:e0:00:00:02",
+                    help="imapfe-dataplane --mac: a MAC of its own, so that "
+                    "the server namespace's kernel drops the copies of its "
+                    "frames it gets instead of routing each one; 'port' "
+                    "for the interface's own (docs/configuration.md)")
     ap.add_argument("--placement", choices=("split", "shared"),
                     default="split", help="where each side's work runs "
                     "(see the top of this file)")
@@ -159,7 +170,7 @@ def main():
              "net_af_packet0,iface=ife-s0", "--ip", L.SRV_IP, "--lcores",
              "0,1", "--services", "echo:7", "--mbufs", "131071",
              "--tcp-rcvbuf", str(a.tcp_buf), "--tcp-sndbuf", str(a.tcp_buf),
-             "--log-level", "error"],
+             "--mac", a.mac, "--log-level", "error"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start_kernel():
@@ -190,7 +201,7 @@ def main():
     finally:
         L.lab("down")
 
-    print("placement: %s" % a.placement)
+    print("placement: %s, imapfe --mac %s" % (a.placement, a.mac))
     print("| profile | imapfe (median) | Linux kernel (median) | ratio | better |")
     print("|---|---|---|---|---|")
     for pname, _, _, better in PROFILES + [(COLD, None, None, "higher")]:
