@@ -110,6 +110,9 @@ test_dp_config_bad_arguments_rejected(void **state)
 		{{"x", "--mac", "02:00:5e:10:0:02"}, 3, "invalid MAC address"},
 		{{"x", "--mac", "g2:00:5e:10:00:02"}, 3, "invalid MAC address"},
 		{{"x", "--mac", ""}, 3, "invalid MAC address"},
+		{{"x", "--mac", "02:00:5e:10:00:02 x"},
+		 3,
+		 "invalid MAC address"},
 		{{"x", "--mac", "01:00:5e:00:00:01"}, 3, "not a unicast MAC"},
 		{{"x", "--mac", "00:00:00:00:00:00"}, 3, "not a unicast MAC"},
 	};

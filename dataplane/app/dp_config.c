@@ -167,7 +167,9 @@ hexval(char c)
 }
 
 /* "port" (all zero: the port's own MAC) or six two-digit hex bytes joined
- * by ':', a unicast address. */
+ * by ':', a unicast address. Not ether_aton_r(3): glibc's takes whatever
+ * follows the sixth byte after a space ("02:00:5e:10:00:02 x"), and a
+ * trailing ':' too. */
 static int
 parse_mac(const char *value, uint8_t *mac, const char *where, char *err,
 	  size_t errlen)
