@@ -1,7 +1,9 @@
 """Lab: the TCP test tools against the Linux kernel on both sides of the
 lab (kecho in ife-srv on 198.18.0.3, tcpload in ife-cli). This is the
 baseline path the TCP benchmarks compare imapfe with, and it proves that
-tcpload's SHA-256 verification catches a server that returns wrong data."""
+tcpload's verification (SHA-256, and the exact byte compare of --verify
+bytes) catches a server that returns wrong data: too little, or the right
+length with one byte changed (kecho --corrupt-at)."""
 import json
 import os
 import subprocess
@@ -45,12 +47,13 @@ def test():
     L.run(["ip", "addr", "add", KADDR + "/24", "dev", "ife-s0"], ns=L.SRV_NS)
     time.sleep(0.2)
     srv = [server("echo", 7), server("source", 19, ["--bytes", "100000"]),
-           server("discard", 9)]
+           server("discard", 9), server("echo", 8, ["--corrupt-at", "70000"])]
     try:
         r = load(["--mode", "echo", "--port", "7", "--conns", "100",
                   "--bytes", str(1 << 20)])
         L.check(r["completed"] == 100 and r["verify_failed"] == 0,
                 "echo: 100 connections x 1 MiB both ways, SHA-256 verified")
+        L.check(r["verify"] == "sha256", "echo verifies with SHA-256 by default")
         sc = r["syscalls"]
         L.check(sc["recv"] >= 100 and sc["send"] >= 100 and
                 sc["recv_eagain"] >= 1 and sc["epoll_wait"] >= 1 and
@@ -73,12 +76,34 @@ def test():
         r = load(["--mode", "discard", "--port", "9", "--conns", "5",
                   "--bytes", "100000"])
         L.check(r["completed"] == 5, "discard: 5 x 100000 bytes sent")
-        # A server that does not echo must fail the echo verification.
-        r = load(["--mode", "echo", "--port", "9", "--conns", "3",
-                  "--bytes", "100000"], expect_rc=1)
-        L.check(r["verify_failed"] == 3,
-                "echo against a wrong server: 3 verification failures (%s)"
-                % r["first_error"])
+        r = load(["--mode", "echo", "--port", "7", "--conns", "100",
+                  "--bytes", str(1 << 20), "--verify", "bytes"])
+        L.check(r["completed"] == 100 and r["verify_failed"] == 0 and
+                r["verify"] == "bytes",
+                "echo --verify bytes: 100 x 1 MiB, every byte compared")
+        # A server that does not echo must fail the echo verification,
+        # and so must one that echoes the right length with a byte changed.
+        for verify in ("sha256", "bytes"):
+            r = load(["--mode", "echo", "--port", "9", "--conns", "3",
+                      "--bytes", "100000", "--verify", verify], expect_rc=1)
+            L.check(r["verify_failed"] == 3,
+                    "%s: echo against a discard server: 3 verification "
+                    "failures (%s)" % (verify, r["first_error"]))
+            r = load(["--mode", "echo", "--port", "8", "--conns", "3",
+                      "--bytes", "100000", "--verify", verify], expect_rc=1)
+            L.check(r["verify_failed"] == 3 and r["bytes_rx"] == 300000,
+                    "%s: byte 70000 changed, same length: 3 verification "
+                    "failures (%s)" % (verify, r["first_error"]))
+        L.check("first wrong byte at 70000" in r["first_error"],
+                "--verify bytes names the offset of the wrong byte")
+        r = load(["--mode", "echo", "--port", "8", "--conns", "3",
+                  "--bytes", "60000", "--verify", "bytes"])
+        L.check(r["verify_failed"] == 0,
+                "streams shorter than the changed offset verify")
+        p = L.run([TCPLOAD, "--addr", KADDR, "--mode", "echo", "--port", "7",
+                   "--verify", "md5"], ns=L.CLI_NS, check_rc=False)
+        L.check(p.returncode == 2 and "bad --verify" in p.stderr,
+                "unknown --verify: usage error, exit 2")
         # A bounded SYN flood while echo keeps working (the kernel side
         # answers with SYN cookies of its own when its backlog fills).
         fl = subprocess.Popen(["ip", "netns", "exec", L.CLI_NS, SYNFLOOD,

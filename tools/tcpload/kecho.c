@@ -7,7 +7,11 @@
  * seconds it used (user + system), for side-by-side comparisons.
  *
  * usage: kecho --mode echo|discard|source --port P [--addr IP]
- *              [--bytes N] [--duration S] [--backlog N]
+ *              [--bytes N] [--duration S] [--backlog N] [--corrupt-at N]
+ *
+ * --corrupt-at N (tests only): echo returns byte N of each stream changed,
+ * a server that answers with the right length but wrong data, so that the
+ * lab can prove tcpload's verification catches it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +37,7 @@ struct kconn {
 	int fd;
 	uint32_t head, tail; /* echo: bytes [head, tail) of buf wait to go */
 	uint64_t left;	     /* source: bytes still to send */
+	uint64_t off;	     /* echo: stream offset of the next byte read */
 	int peer_done;
 	uint8_t buf[BUF];
 };
@@ -59,12 +64,14 @@ usage(const char *why)
 {
 	fprintf(stderr,
 		"kecho: %s\nusage: kecho --mode echo|discard|source --port P "
-		"[--addr IP] [--bytes N] [--duration S] [--backlog N]\n",
+		"[--addr IP] [--bytes N] [--duration S] [--backlog N] "
+		"[--corrupt-at N]\n",
 		why);
 	return 2;
 }
 
 static uint64_t accepted, closed, bytes_in, bytes_out;
+static int64_t corrupt_at = -1; /* --corrupt-at, or -1 */
 static struct kconn *live;
 
 static void
@@ -144,6 +151,10 @@ service(int ep, struct kconn *k, enum mode m)
 			continue;
 		}
 		bytes_in += (uint64_t)r;
+		if (corrupt_at >= 0 && (uint64_t)corrupt_at >= k->off &&
+		    (uint64_t)corrupt_at < k->off + (uint64_t)r)
+			k->buf[(uint64_t)corrupt_at - k->off] ^= 0x5a;
+		k->off += (uint64_t)r;
 		if (m == K_ECHO)
 			k->tail = (uint32_t)r;
 	}
@@ -184,6 +195,11 @@ main(int argc, char **argv)
 			duration = strtod(v, &end);
 			if (*end || duration <= 0 || duration > 3600)
 				return usage("bad --duration (0..3600 s)");
+		} else if (!strcmp(k, "--corrupt-at")) {
+			long long c = strtoll(v, &end, 10);
+			if (*end || errno || c < 0)
+				return usage("bad --corrupt-at");
+			corrupt_at = c;
 		} else if (!strcmp(k, "--backlog")) {
 			backlog = strtol(v, &end, 10);
 			if (*end || backlog < 1 || backlog > 65535)
@@ -251,6 +267,7 @@ main(int argc, char **argv)
 					live = k;
 					k->head = k->tail = 0;
 					k->peer_done = 0;
+					k->off = 0;
 					k->left = bytes;
 					if (m == K_SOURCE)
 						memset(k->buf, 's', BUF);

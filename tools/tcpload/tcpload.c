@@ -10,7 +10,12 @@
  * Modes (--mode):
  *   echo     --conns C connections at once, each sends --bytes B of
  *            deterministic pseudo-random data, half-closes, and reads the
- *            echo until EOF; SHA-256 of sent and received must match.
+ *            echo until EOF; SHA-256 of sent and received must match
+ *            (--verify sha256, the default), or every received byte must
+ *            equal the byte sent at its offset (--verify bytes: an exact
+ *            compare against the pattern below, a fraction of SHA-256's
+ *            cost, so that a benchmark measures the server more and the
+ *            client less).
  *   rr       --conns C connections, each repeats: send --msg bytes, wait for
  *            them back; reports requests/s and latency percentiles.
  *   cps      --conns C at a time: connect, send --msg bytes, read them back,
@@ -22,7 +27,7 @@
  * usage: tcpload --mode M --addr IP --port P [--conns C] [--bytes B]
  *                [--msg N] [--count N] [--duration S] [--timeout S] [--deadline
  * S]
- *                [--cc cubic|reno|bbr...]
+ *                [--cc cubic|reno|bbr...] [--verify sha256|bytes]
  * The JSON's "syscalls" counts recv and send calls that moved data, those
  * that found none (EAGAIN), and epoll_wait calls that returned events: how
  * much the client's kernel crossings cost per byte against each server.
@@ -58,7 +63,8 @@ struct opts {
 	double duration;
 	double timeout;
 	double deadline;
-	const char *cc; /* kernel congestion control, NULL = the default */
+	const char *cc;	   /* kernel congestion control, NULL = the default */
+	bool verify_bytes; /* echo: compare with the pattern, not SHA-256 */
 };
 
 enum cstate { C_IDLE, C_CONNECTING, C_RUN, C_DRAIN, C_DONE };
@@ -70,6 +76,7 @@ struct conn {
 	uint64_t sent, rcvd;
 	uint64_t t_start; /* ns: connect or request start */
 	uint64_t base;	  /* data: offset of byte 0 in the pattern */
+	uint64_t bad_at;  /* --verify bytes: first wrong offset + 1, or 0 */
 	EVP_MD_CTX *tx_md, *rx_md;
 };
 
@@ -126,7 +133,7 @@ usage(const char *why)
 		"echo|rr|cps|discard|source|rst "
 		"--addr IP --port P [--conns C] [--bytes B] [--msg N] "
 		"[--count N] [--duration S] [--timeout S] [--deadline S] [--cc "
-		"NAME]\n",
+		"NAME] [--verify sha256|bytes]\n",
 		why);
 	return 2;
 }
@@ -208,6 +215,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return usage("bad --cc (a kernel congestion "
 					     "control name)");
 			o->cc = val;
+		} else if (!strcmp(k, "--verify")) {
+			if (!strcmp(val, "sha256"))
+				o->verify_bytes = false;
+			else if (!strcmp(val, "bytes"))
+				o->verify_bytes = true;
+			else
+				return usage("bad --verify (sha256 or bytes)");
 		} else if (!strcmp(k, "--deadline")) {
 			if (parse_u64(val, &v) || v == 0 || v > 3600)
 				return usage("bad --deadline (1..3600 s)");
@@ -341,6 +355,7 @@ start_conn(struct run *r, struct conn *c)
 	c->id = r->started++;
 	c->base = (c->id * 0xd1b54a32d192ed03ull) % PAT_LEN;
 	c->sent = c->rcvd = 0;
+	c->bad_at = 0;
 	c->t_start = now_ns();
 	EVP_DigestInit_ex(c->tx_md, EVP_sha256(), NULL);
 	EVP_DigestInit_ex(c->rx_md, EVP_sha256(), NULL);
@@ -412,7 +427,8 @@ on_writable(struct run *r, struct conn *c)
 			fail_conn(r, c, "send", errno);
 			return;
 		}
-		EVP_DigestUpdate(c->tx_md, p, (size_t)w);
+		if (!r->o->verify_bytes)
+			EVP_DigestUpdate(c->tx_md, p, (size_t)w);
 		r->sends++;
 		c->sent += (uint64_t)w;
 		r->bytes_tx += (uint64_t)w;
@@ -431,6 +447,44 @@ on_writable(struct run *r, struct conn *c)
 	}
 }
 
+/* --verify bytes: r->buf holds the @p n bytes received at offset c->rcvd;
+ * they must be the ones sent there. Bytes past what was sent are wrong
+ * too (c->rcvd > c->sent fails at EOF). n <= SEND_CHUNK, so the pattern
+ * window is contiguous (pattern_new). */
+static void
+check_bytes(struct run *r, struct conn *c, size_t n)
+{
+	if (c->bad_at != 0)
+		return;
+	const uint8_t *want = r->pattern + (c->base + c->rcvd) % PAT_LEN;
+	if (memcmp(r->buf, want, n) == 0)
+		return;
+	size_t i = 0;
+	while (r->buf[i] == want[i])
+		i++;
+	c->bad_at = c->rcvd + i + 1;
+}
+
+/* --verify bytes at EOF: everything sent came back, and nothing else. */
+static bool
+bytes_verified(struct run *r, struct conn *c)
+{
+	if (c->rcvd == c->sent && c->bad_at == 0)
+		return true;
+	r->verify_failed++;
+	if (r->first_error[0])
+		return false;
+	int k = snprintf(r->first_error, sizeof(r->first_error),
+			 "conn %llu: sent %llu received %llu",
+			 (unsigned long long)c->id, (unsigned long long)c->sent,
+			 (unsigned long long)c->rcvd);
+	if (c->bad_at != 0 && k > 0 && (size_t)k < sizeof(r->first_error))
+		snprintf(r->first_error + k, sizeof(r->first_error) - (size_t)k,
+			 ", first wrong byte at %llu",
+			 (unsigned long long)(c->bad_at - 1));
+	return false;
+}
+
 static void
 on_readable(struct run *r, struct conn *c)
 {
@@ -447,7 +501,9 @@ on_readable(struct run *r, struct conn *c)
 		if (n == 0) {
 			/* EOF */
 			bool ok = true;
-			if (r->o->mode == M_ECHO) {
+			if (r->o->mode == M_ECHO && r->o->verify_bytes) {
+				ok = bytes_verified(r, c);
+			} else if (r->o->mode == M_ECHO) {
 				uint8_t a[32], b[32];
 				unsigned la, lb;
 				EVP_DigestFinal_ex(c->tx_md, a, &la);
@@ -483,7 +539,9 @@ on_readable(struct run *r, struct conn *c)
 		r->bytes_rx += (uint64_t)n;
 		r->recvs++;
 		r->last_progress = now_ns();
-		if (r->o->mode == M_ECHO)
+		if (r->o->mode == M_ECHO && r->o->verify_bytes)
+			check_bytes(r, c, (size_t)n);
+		else if (r->o->mode == M_ECHO)
 			EVP_DigestUpdate(c->rx_md, r->buf, (size_t)n);
 		c->rcvd += (uint64_t)n;
 		if ((r->o->mode == M_RR || r->o->mode == M_CPS) &&
@@ -613,7 +671,7 @@ main(int argc, char **argv)
 	       "\"p999\": %.1f, \"max\": %.1f, \"n\": %llu}, "
 	       "\"syscalls\": {\"recv\": %llu, \"recv_eagain\": %llu, "
 	       "\"send\": %llu, \"send_eagain\": %llu, \"epoll_wait\": %llu}, "
-	       "\"first_error\": \"%s\"}\n",
+	       "\"verify\": \"%s\", \"first_error\": \"%s\"}\n",
 	       mname[o.mode], o.conns, secs, (unsigned long long)r.started,
 	       (unsigned long long)r.completed, (unsigned long long)r.failed,
 	       (unsigned long long)r.verify_failed,
@@ -625,7 +683,7 @@ main(int argc, char **argv)
 	       (unsigned long long)seen_samples, (unsigned long long)r.recvs,
 	       (unsigned long long)r.recvs_empty, (unsigned long long)r.sends,
 	       (unsigned long long)r.sends_full, (unsigned long long)r.waits,
-	       r.first_error);
+	       o.verify_bytes ? "bytes" : "sha256", r.first_error);
 	fflush(stdout);
 	for (int i = 0; i < o.conns; i++) {
 		if (r.c[i].fd >= 0)
