@@ -24,10 +24,16 @@ af_packet gives the server namespace's kernel a copy of every frame, and with
 the interface's MAC the kernel would look up a route for each of them, work
 a dataplane on a real NIC never causes. --mac port measures it that way.
 
+The echo profiles verify every byte. --verify sha256 (the default) hashes
+both directions in the client, which then spends about a third of its CPU
+on SHA-256 and is the bottleneck against either server; --verify bytes
+compares each received byte with the one sent (tcpload --verify bytes), so
+that the client has room to spare and the servers' own cost decides.
+
 usage (root, from the repository root, after `ninja -C build`):
   tools/bench/tcp_vs_kernel.py [--build build] [--runs 3] [--tcp-buf N]
                                [--cc cubic|bbr|reno] [--placement split|shared]
-                               [--mac MAC|port]
+                               [--mac MAC|port] [--verify sha256|bytes]
 """
 import argparse
 import json
@@ -144,12 +150,15 @@ def main():
                     "the server namespace's kernel drops the copies of its "
                     "frames it gets instead of routing each one; 'port' "
                     "for the interface's own (docs/configuration.md)")
+    ap.add_argument("--verify", choices=("sha256", "bytes"), default="sha256",
+                    help="how tcpload checks the echo (see above)")
     ap.add_argument("--placement", choices=("split", "shared"),
                     default="split", help="where each side's work runs "
                     "(see the top of this file)")
     a = ap.parse_args()
     if a.cc:
         CC.extend(["--cc", a.cc])
+    CC.extend(["--verify", a.verify])
     split = a.placement == "split"
     if split:
         if (os.cpu_count() or 1) < 2:
@@ -201,7 +210,8 @@ def main():
     finally:
         L.lab("down")
 
-    print("placement: %s, imapfe --mac %s" % (a.placement, a.mac))
+    print("placement: %s, imapfe --mac %s, tcpload --verify %s" % (
+        a.placement, a.mac, a.verify))
     print("| profile | imapfe (median) | Linux kernel (median) | ratio | better |")
     print("|---|---|---|---|---|")
     for pname, _, _, better in PROFILES + [(COLD, None, None, "higher")]:
