@@ -104,6 +104,11 @@ def test():
                    "--verify", "md5"], ns=L.CLI_NS, check_rc=False)
         L.check(p.returncode == 2 and "bad --verify" in p.stderr,
                 "unknown --verify: usage error, exit 2")
+        for bad in ("", "-1", "7x"):
+            p = L.run([KECHO, "--mode", "echo", "--port", "17",
+                       "--corrupt-at", bad], ns=L.SRV_NS, check_rc=False)
+            L.check(p.returncode == 2 and "bad --corrupt-at" in p.stderr,
+                    "kecho --corrupt-at '%s': usage error, exit 2" % bad)
         # A bounded SYN flood while echo keeps working (the kernel side
         # answers with SYN cookies of its own when its backlog fills).
         fl = subprocess.Popen(["ip", "netns", "exec", L.CLI_NS, SYNFLOOD,

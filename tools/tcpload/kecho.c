@@ -197,7 +197,7 @@ main(int argc, char **argv)
 				return usage("bad --duration (0..3600 s)");
 		} else if (!strcmp(k, "--corrupt-at")) {
 			long long c = strtoll(v, &end, 10);
-			if (*end || errno || c < 0)
+			if (end == v || *end || errno || c < 0)
 				return usage("bad --corrupt-at");
 			corrupt_at = c;
 		} else if (!strcmp(k, "--backlog")) {
