@@ -1607,6 +1607,123 @@ test_tcp_bad_segments_counted(void **state)
 	assert_int_equal(ife_tcp_conn_count(f->st), 1);
 }
 
+/* Copy the bytes of @p m into a chain of mbufs cut at the offsets @p cut
+ * (ascending, inside the segment), and free @p m. */
+static struct rte_mbuf *
+split_chain(struct rte_mbuf *m, const uint32_t *cut, unsigned ncut)
+{
+	uint32_t len = m->pkt_len, from = 0;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_mbuf *head = NULL;
+	for (unsigned i = 0; i <= ncut; i++) {
+		uint32_t to = i < ncut ? cut[i] : len;
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+		assert_non_null(s);
+		uint8_t *q =
+			(uint8_t *)rte_pktmbuf_append(s, (uint16_t)(to - from));
+		assert_non_null(q);
+		memcpy(q, p + from, to - from);
+		if (head == NULL)
+			head = s;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, s), 0);
+		from = to;
+	}
+	rte_pktmbuf_free(m);
+	return head;
+}
+
+/* A segment that arrives as a chain (a port's scattered RX) is verified
+ * across its mbufs, pieces of odd length included: whole, it is taken;
+ * with one byte changed in a later piece, dropped and counted; with the
+ * IP length past the chain, dropped as short. */
+static void
+test_tcp_input_chain_checksum(void **state)
+{
+	struct fx *f = *state;
+	fx_start(f);
+	handshake(f, &NOOPT);
+	const struct ife_tcp_stats *sx = ife_tcp_stats(f->st);
+	static uint8_t d[1400];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 7 + 3);
+	struct ife_tcp_ip ip;
+	const uint32_t cut[] = {21, 22, 333, 1001};
+	struct rte_mbuf *m = mk_seg(f, PEER_PORT, TH_ACK, f->pseq, f->pack,
+				    65535, NULL, d, sizeof(d), &ip);
+	m = split_chain(m, cut, 4);
+	assert_int_equal(m->nb_segs, 5);
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_csum, 0);
+	assert_int_equal(f->rxlen, sizeof(d));
+	assert_memory_equal(f->rx, d, sizeof(d));
+	f->pseq += sizeof(d);
+
+	m = mk_seg(f, PEER_PORT, TH_ACK, f->pseq, f->pack, 65535, NULL, d,
+		   sizeof(d), &ip);
+	m = split_chain(m, cut, 4);
+	/* a byte at an odd offset in the fourth piece */
+	rte_pktmbuf_mtod(m->next->next->next, uint8_t *)[101] ^= 0x40;
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_bad_csum, 1);
+	assert_int_equal(f->rxlen, sizeof(d));
+
+	m = mk_seg(f, PEER_PORT, TH_ACK, f->pseq, f->pack, 65535, NULL, d,
+		   sizeof(d), &ip);
+	m = split_chain(m, cut, 4);
+	uint64_t short0 = sx->drop_short;
+	ip.len = (uint16_t)(m->pkt_len + 1);
+	ife_tcp_input(f->st, m, &ip, f->now);
+	assert_int_equal(sx->drop_short, short0 + 1);
+	assert_int_equal(f->rxlen, sizeof(d));
+}
+
+/* Zero-copy sends of mbufs of odd lengths: the segments cut from them at
+ * the MSS take pieces that start at odd offsets of their payload, and
+ * each must carry the right checksum (out_cb() checks every one with
+ * DPDK's rte_raw_cksum_mbuf()) and the right bytes. */
+static void
+test_tcp_send_odd_pieces_checksum(void **state)
+{
+	struct fx *f = *state;
+	struct seg s;
+	fx_start(f);
+	struct inopt io = {.mss = 1000, .ws = 0xff, .ts = 1, .tsval = 1};
+	handshake(f, &io);
+	static const uint16_t lens[] = {1, 7, 333, 1001, 2, 999, 3, 1500, 5};
+	static uint8_t d[4000];
+	uint32_t total = 0;
+	struct rte_mbuf *head = NULL;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		assert_non_null(m);
+		uint8_t *q = (uint8_t *)rte_pktmbuf_append(m, lens[i]);
+		assert_non_null(q);
+		for (uint16_t k = 0; k < lens[i]; k++)
+			d[total + k] = q[k] = (uint8_t)((total + k) * 13 + 1);
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+		total += lens[i];
+	}
+	/* One chain: segments cut across its mbufs. */
+	assert_int_equal(ife_tcp_send(f->st, f->conn, head, f->now),
+			 (int)total);
+	uint32_t off = 0;
+	unsigned segs = 0;
+	while (pop(f, &s)) {
+		assert_memory_equal(s.data, d + off, s.len);
+		off += s.len;
+		segs++;
+		if (off < total)
+			inj(f, TH_ACK, f->pseq, f->pack + off, 65535, &io, NULL,
+			    0);
+	}
+	assert_int_equal(off, total);
+	assert_true(segs >= 4);
+}
+
 static void
 test_tcp_retransmit_rto_backoff_karn(void **state)
 {
@@ -4276,6 +4393,8 @@ main(void)
 		T(test_tcp_syn_in_established_challenge),
 		T(test_tcp_ack_checks),
 		T(test_tcp_bad_segments_counted),
+		T(test_tcp_input_chain_checksum),
+		T(test_tcp_send_odd_pieces_checksum),
 		T(test_tcp_retransmit_rto_backoff_karn),
 		T(test_tcp_rtt_timestamps),
 		T(test_tcp_no_ts_rtt_sample_below_recovery_point),

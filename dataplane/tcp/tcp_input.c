@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "imapfe/csum.h"
 #include "tcp_pvt.h"
 
 #define PAWS_IDLE_MS (24u * 86400u * 1000u) /* RFC 7323 5.5 */
@@ -964,6 +965,32 @@ tcp_bad_src(const struct ife_tcp_ip *ip)
 	return ip->src[0] == 0xff; /* multicast */
 }
 
+/* The partial sum of the first @p len bytes of the chain @p m, added to
+ * @p seed (ife_csum(); a piece that starts at an odd offset of the
+ * segment is swapped). -1 when the chain holds fewer than @p len bytes. */
+static int
+tcp_csum_mbuf(const struct rte_mbuf *m, uint32_t len, uint32_t seed,
+	      uint32_t *sum_r)
+{
+	if (likely(m->data_len >= len)) {
+		*sum_r = ife_csum(rte_pktmbuf_mtod(m, const void *), len, seed);
+		return 0;
+	}
+	uint64_t sum = seed;
+	uint32_t done = 0;
+	for (const struct rte_mbuf *s = m; s != NULL && done < len;
+	     s = s->next) {
+		uint32_t n = tcp_min32(s->data_len, len - done);
+		uint32_t k = ife_csum(rte_pktmbuf_mtod(s, const void *), n, 0);
+		sum += (done & 1) ? ife_csum_odd(k) : k;
+		done += n;
+	}
+	if (done < len)
+		return -1;
+	*sum_r = ife_csum_fold64(sum);
+	return 0;
+}
+
 void
 ife_tcp_input(struct ife_tcp_stack *st, struct rte_mbuf *m,
 	      const struct ife_tcp_ip *ip, uint64_t now)
@@ -999,14 +1026,15 @@ ife_tcp_input(struct ife_tcp_stack *st, struct rte_mbuf *m,
 		goto drop;
 	}
 	if (ol != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		uint16_t raw = 0;
-		if (rte_raw_cksum_mbuf(m, 0, len, &raw) != 0) {
+		uint32_t sum;
+		if (tcp_csum_mbuf(
+			    m, len,
+			    tcp_pseudo_sum(ip->family, ip->src, ip->dst, len),
+			    &sum) != 0) {
 			st->stats.drop_short++;
 			goto drop;
 		}
-		uint32_t sum =
-			tcp_pseudo_sum(ip->family, ip->src, ip->dst, len) + raw;
-		if (__rte_raw_cksum_reduce(sum) != 0xffff) {
+		if (ife_csum_fold16(sum) != 0xffff) {
 			st->stats.drop_bad_csum++;
 			goto drop;
 		}

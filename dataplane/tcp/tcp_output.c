@@ -8,6 +8,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "imapfe/csum.h"
 #include "tcp_pvt.h"
 
 uint32_t
@@ -192,10 +193,13 @@ put_sack(const struct ife_tcp_conn *c, uint8_t *o, unsigned maxblk,
 /* Fill the TCP checksum of a built segment and hand it to the net layer.
  * @p m holds header + options + payload, contiguous, or is a TSO
  * super-segment (RTE_MBUF_F_TX_TCP_SEG and tso_segsz already set; header
- * and options in the first mbuf). */
+ * and options in the first mbuf). @p dsum, when not NULL, is the partial
+ * sum of the payload (after the @p hlen header bytes), taken as it was
+ * copied in: only the header is summed here. */
 static int
 tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
-	 const uint8_t *src, const uint8_t *dst, unsigned hlen)
+	 const uint8_t *src, const uint8_t *dst, unsigned hlen,
+	 const uint32_t *dsum)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	struct ife_tcp_ip ip;
@@ -230,8 +234,13 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 		th->cksum = __rte_raw_cksum_reduce(ps);
 	} else {
 		uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
-		uint32_t sum = __rte_raw_cksum(th, len, ps);
-		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
+		uint32_t sum;
+		if (dsum != NULL)
+			sum = ife_csum_fold64((uint64_t)ife_csum(th, hlen, ps) +
+					      *dsum);
+		else
+			sum = ife_csum(th, len, ps);
+		uint16_t ck = (uint16_t)~ife_csum_fold16(sum);
 		th->cksum = ck;
 	}
 	/* With IPv4 TSO the port computes every IPv4 header checksum, and
@@ -264,10 +273,16 @@ fill_hdr(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport, uint32_t seq,
 
 /* Copy @p len bytes at byte offset @p off of the send queue to @p dst,
  * starting from the cursor when it is not past @p off, and leave the
- * cursor on the mbuf holding the byte after the copy. */
+ * cursor on the mbuf holding the byte after the copy. With @p sum_r, sum
+ * the bytes as they are copied (one pass, ife_csum_copy()) and store
+ * their partial sum there, for bytes that start at an even offset of the
+ * checksummed segment. */
 static void
-sndq_copy(struct ife_tcp_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
+sndq_copy(struct ife_tcp_conn *c, uint32_t off, uint32_t len, uint8_t *dst,
+	  uint32_t *sum_r)
 {
+	uint64_t sum = 0;
+	uint32_t done = 0;
 	struct rte_mbuf *s = c->sndq_head;
 	uint32_t base = 0;
 	if (c->snd_cur != NULL && c->snd_cur_off <= off) {
@@ -278,8 +293,11 @@ sndq_copy(struct ife_tcp_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
 		base += s->data_len;
 		s = s->next;
 	}
-	if (s == NULL)
+	if (s == NULL) {
+		if (sum_r != NULL)
+			*sum_r = 0;
 		return;
+	}
 	off -= base;
 	while (len > 0) {
 		if (off >= s->data_len) {
@@ -291,12 +309,21 @@ sndq_copy(struct ife_tcp_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
 			continue;
 		}
 		uint32_t n = tcp_min32(len, s->data_len - off);
-		memcpy(dst, rte_pktmbuf_mtod_offset(s, const uint8_t *, off),
-		       n);
+		const uint8_t *from =
+			rte_pktmbuf_mtod_offset(s, const uint8_t *, off);
+		if (sum_r != NULL) {
+			uint32_t k = ife_csum_copy(dst, from, n, 0);
+			sum += (done & 1) ? ife_csum_odd(k) : k;
+		} else {
+			memcpy(dst, from, n);
+		}
 		dst += n;
 		len -= n;
 		off += n;
+		done += n;
 	}
+	if (sum_r != NULL)
+		*sum_r = ife_csum_fold64(sum);
 	/* The cursor may rest at the end of the last mbuf: bytes the app
 	 * appends later continue from there. */
 	c->snd_cur = s;
@@ -390,7 +417,7 @@ tcp_tso_fill(struct ife_tcp_conn *c, struct rte_mbuf *m, struct rte_mbuf **more,
 		uint32_t k = tcp_min32(len, seg_room);
 		uint8_t *q =
 			(uint8_t *)rte_pktmbuf_append(more[i], (uint16_t)k);
-		sndq_copy(c, off, k, q);
+		sndq_copy(c, off, k, q, NULL);
 		off += k;
 		len -= k;
 		last->next = more[i];
@@ -489,6 +516,7 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 	}
 	st->stats.sack_blocks_tx += nsack;
 	uint32_t ack = (flags & TH_ACK) ? c->rcv_nxt : 0;
+	uint32_t dsum = 0, *dsum_p = NULL;
 	fill_hdr((struct rte_tcp_hdr *)p, c->lport, c->rport, seq, ack, flags,
 		 win16, hlen);
 	memcpy(p + 20, opt, olen);
@@ -497,7 +525,11 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 		if (c->state == IFE_TCP_SYN_SENT ||
 		    c->state == IFE_TCP_SYN_RCVD)
 			start++;
-		sndq_copy(c, seq - start, first, p + hlen);
+		/* A plain segment checksummed here: sum the payload as it
+		 * is copied (hlen is even, so it starts at an even offset). */
+		if (tso_len == 0 && !st->p.tx_csum_offload)
+			dsum_p = &dsum;
+		sndq_copy(c, seq - start, first, p + hlen, dsum_p);
 		uint32_t segs = 1;
 		if (tso_len != 0) {
 			tcp_tso_fill(c, m, more, nmore, seq - start + first,
@@ -529,7 +561,7 @@ tcp_send(struct ife_tcp_stack *st, struct ife_tcp_conn *c, uint32_t seq,
 		c->t_delack = 0;
 	}
 	/* An output error is a lost segment: timers recover it. */
-	tcp_xmit(st, m, c->family, c->laddr, c->raddr, hlen);
+	tcp_xmit(st, m, c->family, c->laddr, c->raddr, hlen, dsum_p);
 	return (int)len + ((flags & TH_FIN) ? 1 : 0);
 }
 
@@ -641,7 +673,7 @@ tcp_send_reset(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 	}
 	fill_hdr((struct rte_tcp_hdr *)p, dport, sport, seq, ack, flags, 0, 20);
 	st->stats.tx_rst++;
-	tcp_xmit(st, m, ip->family, ip->dst, ip->src, 20);
+	tcp_xmit(st, m, ip->family, ip->dst, ip->src, 20, NULL);
 }
 
 int
@@ -680,7 +712,7 @@ tcp_send_synack_cookie(struct ife_tcp_stack *st, const struct ife_tcp_ip *ip,
 	memcpy(p + 20, opt, olen);
 	st->stats.tx_synack++;
 	st->stats.syncookies_sent++;
-	return tcp_xmit(st, m, ip->family, ip->dst, ip->src, hlen);
+	return tcp_xmit(st, m, ip->family, ip->dst, ip->src, hlen, NULL);
 }
 
 static void
