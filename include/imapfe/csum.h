@@ -1,10 +1,10 @@
 /*
- * The Internet checksum (RFC 1071), fast: 64-bit words into 128-bit
- * accumulators (add/adc on x86-64), four independent sums so that the
- * carry chains overlap, instead of one 16-bit word per step. On the lab
- * path's 1448-byte segments this is several times faster than DPDK 22.11's
+ * The Internet checksum (RFC 1071), fast: 64-bit words added in four
+ * independent lanes with a count of their carries (add/adc on x86-64),
+ * instead of one 16-bit word per step. On the lab path's 1448-byte
+ * segments this is several times faster than DPDK 22.11's
  * __rte_raw_cksum(), a 16-bit loop, which cost about 8% of the worker's
- * core in the 8 MiB echo profile (docs/benchmarks/tcp.md, session 13).
+ * core in the 8 MiB echo profile (docs/benchmarks.md, session 13).
  *
  * The partial sums are DPDK's: 32-bit sums of 16-bit words in host byte
  * order, with an odd last byte counted as if followed by a zero byte, that
@@ -43,35 +43,25 @@ ife_csum_fold16(uint32_t s)
 	return (uint16_t)s;
 }
 
-#if defined(__SIZEOF_INT128__)
-typedef unsigned __int128 ife_csum_acc;
-#define IFE_CSUM_ADD(a, w) ((a) += (w))
-static inline uint64_t
-ife_csum_acc_fold(ife_csum_acc a)
-{
-	uint64_t lo = (uint64_t)a, hi = (uint64_t)(a >> 64);
-	uint64_t s = lo + hi;
-	return s + (s < lo); /* 2^64 = 1 modulo 2^64 - 1 */
-}
-#else
-/* Without 128-bit integers: both 32-bit halves of each word into a
- * 64-bit sum (2^32 words before it could overflow). */
-typedef uint64_t ife_csum_acc;
-#define IFE_CSUM_ADD(a, w) ((a) += ((w)&0xffffffffu) + ((w) >> 32))
-static inline uint64_t
-ife_csum_acc_fold(ife_csum_acc a)
-{
-	return a;
-}
-#endif
+/* Add the 64-bit word @p w to the sum @p s, counting the carries out of
+ * it in @p c (a lane is worth s + c * 2^64, and 2^64 = 1 modulo
+ * 2^64 - 1): an add and an add-with-carry. */
+#define IFE_CSUM_ADD(s, c, w)     \
+	do {                      \
+		(s) += (w);       \
+		(c) += (s) < (w); \
+	} while (0)
 
+/* The four lanes and their carries folded to 32 bits, with the last
+ * @p len (< 32) bytes at @p p added. */
 static inline uint32_t
-ife_csum_tail(const uint8_t *p, size_t len, ife_csum_acc a)
+ife_csum_lanes(const uint8_t *p, size_t len, uint64_t s0, uint64_t s1,
+	       uint64_t s2, uint64_t s3, uint64_t c)
 {
 	while (len >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
-		IFE_CSUM_ADD(a, w);
+		IFE_CSUM_ADD(s0, c, w);
 		p += 8;
 		len -= 8;
 	}
@@ -81,9 +71,15 @@ ife_csum_tail(const uint8_t *p, size_t len, ife_csum_acc a)
 		 * the high byte on a big-endian one, as in DPDK. */
 		uint64_t w = 0;
 		memcpy(&w, p, len);
-		IFE_CSUM_ADD(a, w);
+		IFE_CSUM_ADD(s0, c, w);
 	}
-	return ife_csum_fold64(ife_csum_acc_fold(a));
+	IFE_CSUM_ADD(s0, c, s1);
+	IFE_CSUM_ADD(s0, c, s2);
+	IFE_CSUM_ADD(s0, c, s3);
+	/* c counts at most one carry per word: far below 2^64. */
+	uint64_t t = s0 + c;
+	t += t < c;
+	return ife_csum_fold64(t);
 }
 
 /* Sum of @p len bytes at @p buf added to the partial sum @p sum. */
@@ -91,22 +87,22 @@ static inline uint32_t
 ife_csum(const void *buf, size_t len, uint32_t sum)
 {
 	const uint8_t *p = (const uint8_t *)buf;
-	ife_csum_acc a0 = sum, a1 = 0, a2 = 0, a3 = 0;
+	uint64_t s0 = sum, s1 = 0, s2 = 0, s3 = 0, c = 0;
+	uint64_t c1 = 0, c2 = 0, c3 = 0;
 	while (len >= 32) {
-		uint64_t w[4];
-		memcpy(w, p, 32);
-		IFE_CSUM_ADD(a0, w[0]);
-		IFE_CSUM_ADD(a1, w[1]);
-		IFE_CSUM_ADD(a2, w[2]);
-		IFE_CSUM_ADD(a3, w[3]);
+		uint64_t w0, w1, w2, w3;
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		IFE_CSUM_ADD(s0, c, w0);
+		IFE_CSUM_ADD(s1, c1, w1);
+		IFE_CSUM_ADD(s2, c2, w2);
+		IFE_CSUM_ADD(s3, c3, w3);
 		p += 32;
 		len -= 32;
 	}
-	uint32_t s = ife_csum_tail(p, len, a0);
-	uint64_t t = (uint64_t)ife_csum_fold64(ife_csum_acc_fold(a1)) +
-		     ife_csum_fold64(ife_csum_acc_fold(a2)) +
-		     ife_csum_fold64(ife_csum_acc_fold(a3)) + s;
-	return ife_csum_fold64(t);
+	return ife_csum_lanes(p, len, s0, s1, s2, s3, c + c1 + c2 + c3);
 }
 
 /* Copy @p len bytes from @p src to @p dst (not overlapping) and return
@@ -116,25 +112,25 @@ ife_csum_copy(void *dst, const void *src, size_t len, uint32_t sum)
 {
 	const uint8_t *p = (const uint8_t *)src;
 	uint8_t *q = (uint8_t *)dst;
-	ife_csum_acc a0 = sum, a1 = 0, a2 = 0, a3 = 0;
+	uint64_t s0 = sum, s1 = 0, s2 = 0, s3 = 0, c = 0;
+	uint64_t c1 = 0, c2 = 0, c3 = 0;
 	while (len >= 32) {
-		uint64_t w[4];
-		memcpy(w, p, 32);
-		memcpy(q, w, 32);
-		IFE_CSUM_ADD(a0, w[0]);
-		IFE_CSUM_ADD(a1, w[1]);
-		IFE_CSUM_ADD(a2, w[2]);
-		IFE_CSUM_ADD(a3, w[3]);
+		uint64_t w0, w1, w2, w3;
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		memcpy(q, p, 32);
+		IFE_CSUM_ADD(s0, c, w0);
+		IFE_CSUM_ADD(s1, c1, w1);
+		IFE_CSUM_ADD(s2, c2, w2);
+		IFE_CSUM_ADD(s3, c3, w3);
 		p += 32;
 		q += 32;
 		len -= 32;
 	}
 	memcpy(q, p, len);
-	uint32_t s = ife_csum_tail(p, len, a0);
-	uint64_t t = (uint64_t)ife_csum_fold64(ife_csum_acc_fold(a1)) +
-		     ife_csum_fold64(ife_csum_acc_fold(a2)) +
-		     ife_csum_fold64(ife_csum_acc_fold(a3)) + s;
-	return ife_csum_fold64(t);
+	return ife_csum_lanes(p, len, s0, s1, s2, s3, c + c1 + c2 + c3);
 }
 
 /* A partial sum of bytes that start at an odd offset of the checksummed
