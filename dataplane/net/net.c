@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "imapfe/csum.h"
 #include "net_pvt.h"
 
 static const char *const counter_names[IFE_NET_CNT_MAX] = {
@@ -28,17 +29,13 @@ ife_net_counter_name(enum ife_net_counter c)
 uint32_t
 net_sum(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint64_t s = sum;
-	while (len >= 2) {
-		s += (uint32_t)((p[0] << 8) | p[1]);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		s += (uint32_t)(p[0] << 8);
-	while (s >> 32)
-		s = (s & 0xffffffffu) + (s >> 32);
-	return (uint32_t)s;
+	/* ife_csum() sums host-order words and this layer network-order
+	 * ones: the folded host-order sum, stored and read back as a
+	 * big-endian word, is the same sum (RFC 1071 2 (B)). */
+	uint16_t h = ife_csum_fold16(ife_csum(p, len, 0));
+	uint8_t b[2];
+	memcpy(b, &h, 2);
+	return ife_csum_fold64((uint64_t)sum + (uint32_t)((b[0] << 8) | b[1]));
 }
 
 uint16_t

@@ -972,10 +972,6 @@ static int
 tcp_csum_mbuf(const struct rte_mbuf *m, uint32_t len, uint32_t seed,
 	      uint32_t *sum_r)
 {
-	if (likely(m->data_len >= len)) {
-		*sum_r = ife_csum(rte_pktmbuf_mtod(m, const void *), len, seed);
-		return 0;
-	}
 	uint64_t sum = seed;
 	uint32_t done = 0;
 	for (const struct rte_mbuf *s = m; s != NULL && done < len;

@@ -82,11 +82,13 @@ ife_csum_lanes(const uint8_t *p, size_t len, uint64_t s0, uint64_t s1,
 	return ife_csum_fold64(t);
 }
 
-/* Sum of @p len bytes at @p buf added to the partial sum @p sum. */
-static inline uint32_t
-ife_csum(const void *buf, size_t len, uint32_t sum)
+/* The sum of @p len bytes at @p p added to @p sum, copying them to @p q
+ * on the way when @p copy. Always inlined into the two callers below,
+ * each with a constant @p copy, so the test leaves the loop. */
+static inline __attribute__((always_inline)) uint32_t
+ife_csum_run(const uint8_t *p, uint8_t *q, size_t len, uint32_t sum,
+	     const int copy)
 {
-	const uint8_t *p = (const uint8_t *)buf;
 	uint64_t s0 = sum, s1 = 0, s2 = 0, s3 = 0, c = 0;
 	uint64_t c1 = 0, c2 = 0, c3 = 0;
 	while (len >= 32) {
@@ -95,6 +97,10 @@ ife_csum(const void *buf, size_t len, uint32_t sum)
 		memcpy(&w1, p + 8, 8);
 		memcpy(&w2, p + 16, 8);
 		memcpy(&w3, p + 24, 8);
+		if (copy) {
+			memcpy(q, p, 32);
+			q += 32;
+		}
 		IFE_CSUM_ADD(s0, c, w0);
 		IFE_CSUM_ADD(s1, c1, w1);
 		IFE_CSUM_ADD(s2, c2, w2);
@@ -102,7 +108,16 @@ ife_csum(const void *buf, size_t len, uint32_t sum)
 		p += 32;
 		len -= 32;
 	}
+	if (copy)
+		memcpy(q, p, len);
 	return ife_csum_lanes(p, len, s0, s1, s2, s3, c + c1 + c2 + c3);
+}
+
+/* Sum of @p len bytes at @p buf added to the partial sum @p sum. */
+static inline uint32_t
+ife_csum(const void *buf, size_t len, uint32_t sum)
+{
+	return ife_csum_run((const uint8_t *)buf, NULL, len, sum, 0);
 }
 
 /* Copy @p len bytes from @p src to @p dst (not overlapping) and return
@@ -110,27 +125,7 @@ ife_csum(const void *buf, size_t len, uint32_t sum)
 static inline uint32_t
 ife_csum_copy(void *dst, const void *src, size_t len, uint32_t sum)
 {
-	const uint8_t *p = (const uint8_t *)src;
-	uint8_t *q = (uint8_t *)dst;
-	uint64_t s0 = sum, s1 = 0, s2 = 0, s3 = 0, c = 0;
-	uint64_t c1 = 0, c2 = 0, c3 = 0;
-	while (len >= 32) {
-		uint64_t w0, w1, w2, w3;
-		memcpy(&w0, p, 8);
-		memcpy(&w1, p + 8, 8);
-		memcpy(&w2, p + 16, 8);
-		memcpy(&w3, p + 24, 8);
-		memcpy(q, p, 32);
-		IFE_CSUM_ADD(s0, c, w0);
-		IFE_CSUM_ADD(s1, c1, w1);
-		IFE_CSUM_ADD(s2, c2, w2);
-		IFE_CSUM_ADD(s3, c3, w3);
-		p += 32;
-		q += 32;
-		len -= 32;
-	}
-	memcpy(q, p, len);
-	return ife_csum_lanes(p, len, s0, s1, s2, s3, c + c1 + c2 + c3);
+	return ife_csum_run((const uint8_t *)src, (uint8_t *)dst, len, sum, 1);
 }
 
 /* A partial sum of bytes that start at an odd offset of the checksummed
