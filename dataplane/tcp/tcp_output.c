@@ -15,19 +15,13 @@ uint32_t
 tcp_pseudo_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
 	       uint32_t len)
 {
-	uint32_t sum;
-	if (family == 6) {
-		sum = __rte_raw_cksum(src, 16, 0);
-		sum = __rte_raw_cksum(dst, 16, sum);
-	} else {
-		sum = __rte_raw_cksum(src, 4, 0);
-		sum = __rte_raw_cksum(dst, 4, sum);
-	}
+	size_t alen = family == 6 ? 16 : 4;
+	uint32_t sum = ife_csum(dst, alen, ife_csum(src, alen, 0));
 	/* Length and protocol in network order, as 16-bit words. */
 	uint16_t w[3] = {rte_cpu_to_be_16((uint16_t)(len >> 16)),
 			 rte_cpu_to_be_16((uint16_t)len),
 			 rte_cpu_to_be_16(IPPROTO_TCP)};
-	return __rte_raw_cksum(w, sizeof(w), sum);
+	return ife_csum(w, sizeof(w), sum);
 }
 
 uint16_t
@@ -222,8 +216,8 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 					    : RTE_MBUF_F_TX_IPV4 |
 						      RTE_MBUF_F_TX_IP_CKSUM);
 		m->l4_len = hlen;
-		th->cksum = __rte_raw_cksum_reduce(
-			tcp_pseudo_sum(family, src, dst, 0));
+		th->cksum =
+			ife_csum_fold16(tcp_pseudo_sum(family, src, dst, 0));
 		segs = (len - hlen + m->tso_segsz - 1) / m->tso_segsz;
 	} else if (st->p.tx_csum_offload) {
 		uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
@@ -231,7 +225,7 @@ tcp_xmit(struct ife_tcp_stack *st, struct rte_mbuf *m, uint8_t family,
 			RTE_MBUF_F_TX_TCP_CKSUM |
 			(family == 6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4);
 		m->l4_len = hlen;
-		th->cksum = __rte_raw_cksum_reduce(ps);
+		th->cksum = ife_csum_fold16(ps);
 	} else {
 		uint32_t ps = tcp_pseudo_sum(family, src, dst, len);
 		uint32_t sum;

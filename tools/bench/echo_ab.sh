@@ -37,9 +37,12 @@ TOOLS=$ROOT/build/tools/tcpload
 for t in tcpload kecho; do
 	[ -x "$TOOLS/$t" ] || { echo "echo_ab: $TOOLS/$t missing (ninja -C build)" >&2; exit 2; }
 done
-case $ROUNDS$BYTES$CONNS in *[!0-9]*) echo "echo_ab: -r/-b/-c take numbers" >&2; exit 2 ;; esac
-if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 100 ]; then
-	echo "echo_ab: -r 1..100" >&2
+for v in "$ROUNDS" "$BYTES" "$CONNS"; do
+	case $v in '' | *[!0-9]*) echo "echo_ab: -r/-b/-c take numbers" >&2; exit 2 ;; esac
+done
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 100 ] || [ "$BYTES" -lt 1 ] ||
+	[ "$CONNS" -lt 1 ] || [ "$CONNS" -gt 10000 ]; then
+	echo "echo_ab: -r 1..100, -b at least 1, -c 1..10000" >&2
 	exit 2
 fi
 
@@ -61,8 +64,12 @@ load() { # ADDR BYTES -> Mbit/s of one tcpload run (bounded: --timeout)
 	ip netns exec ife-cli taskset -c 0 "$TOOLS/tcpload" --addr "$1" \
 		--port 7 --cc cubic --verify bytes --mode echo \
 		--conns "$CONNS" --bytes "$2" --timeout 120 |
-		python3 -c 'import json,sys; r=json.load(sys.stdin);
-sys.exit("echo_ab: load failed: %s" % r) if r["failed"] or r["verify_failed"] or r["unfinished"] else print(round(r["mbit_per_s"]))'
+		python3 -c 'import json,sys
+try: r = json.load(sys.stdin)
+except ValueError: sys.exit("echo_ab: tcpload gave no result")
+if r["failed"] or r["verify_failed"] or r["unfinished"]:
+    sys.exit("echo_ab: load failed: %s" % r)
+print(round(r["mbit_per_s"]))'
 }
 
 for r in $(seq "$ROUNDS"); do
@@ -83,7 +90,8 @@ for r in $(seq "$ROUNDS"); do
 		SRV=$!
 		sleep 2
 		load $addr 1048576 >/dev/null # warm-up: the first load pays for cold rings
-		echo "r$r $name $(load $addr "$BYTES")" | tee -a "$OUT"
+		v=$(load $addr "$BYTES") # a failed load ends the series (set -e)
+		echo "r$r $name $v" | tee -a "$OUT"
 		kill "$SRV"
 		wait "$SRV" 2>/dev/null || true
 		SRV=
